@@ -1,0 +1,61 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app stationfinder
+STAMP := $(VENV)/.installed
+TRANSLATIONS := stationfinder/translations
+PO := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: install run test test-sqlite test-postgres bench lint format messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS) -i $< -o $@
+
+install: $(STAMP) $(MO)
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# The same suite runs on SQLite and on PostgreSQL.
+test: install
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: install
+	TEST_DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Re-extract UI strings after changing them, then translate the .po files.
+messages: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,97 @@
+"""stationfinder: rest stations for China's delivery riders, couriers and drivers."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from stationfinder import config as settings
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _resource_dir(name: str) -> str:
+    """Return a top-level resource folder: beside the package in a checkout, inside it in a wheel."""
+    inside = _PACKAGE / name
+    return str(inside if inside.is_dir() else _PACKAGE.parent / name)
+
+
+def create_app(test_config=None) -> Flask:
+    """Create and configure the stationfinder app."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=_resource_dir("templates"),
+        static_folder=_resource_dir("static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(settings.defaults(app.instance_path))
+    app.config.from_mapping(settings.from_environ())
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    settings.finalize(app.config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_security(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to the app."""
+    from stationfinder import i18n
+    from stationfinder.extensions import api, csrf, db, limiter, login, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_resource_dir("migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login.init_app(app)
+    i18n.init_app(app)
+    api.init_app(app)
+
+    from stationfinder.services import accounts
+
+    accounts.init_login(app)
+
+    from stationfinder.db import init_app as init_db
+
+    init_db(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register one blueprint per audience."""
+    from stationfinder.api import register as register_api
+    from stationfinder.auth import bp as auth_bp
+    from stationfinder.dashboard import bp as dashboard_bp
+    from stationfinder.manage import bp as manage_bp
+    from stationfinder.rider import bp as rider_bp
+
+    register_api(app)
+    app.register_blueprint(rider_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(manage_bp)
+    app.register_blueprint(dashboard_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Answer API errors as problem+json and page errors as friendly pages."""
+    from stationfinder import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Register the CLI command groups."""
+    from stationfinder.cli import init_app as init_cli
+
+    init_cli(app)
+
+
+def register_security(app: Flask) -> None:
+    """Set security headers on every response."""
+    from stationfinder import security
+
+    security.init_app(app)

@@ -1,0 +1,3 @@
+"""Routes of the auth blueprint."""
+
+from stationfinder.auth import bp  # noqa: F401

@@ -1,0 +1,7 @@
+"""The manage blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+from stationfinder.manage import routes  # noqa: E402,F401  (routes attach to bp)

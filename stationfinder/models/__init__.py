@@ -1,0 +1,31 @@
+"""Models, one module per entity; imported here so metadata sees every table."""
+
+from stationfinder.models.api_token import ApiToken
+from stationfinder.models.audit import AuditEntry
+from stationfinder.models.base import Base, UTCDateTime, utcnow
+from stationfinder.models.checkin import CATEGORIES, Checkin, CheckinRollup, DeviceDay, DevicePresence
+from stationfinder.models.dataset_version import DatasetVersion
+from stationfinder.models.poster import Poster
+from stationfinder.models.station import Station, StationAccess, StationStatus
+from stationfinder.models.user import Role, User, manager_station
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "CATEGORIES",
+    "Checkin",
+    "CheckinRollup",
+    "DatasetVersion",
+    "DeviceDay",
+    "DevicePresence",
+    "Poster",
+    "Role",
+    "Station",
+    "StationAccess",
+    "StationStatus",
+    "User",
+    "UTCDateTime",
+    "manager_station",
+    "utcnow",
+]

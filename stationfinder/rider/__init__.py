@@ -1,0 +1,7 @@
+"""The rider blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("rider", __name__)
+
+from stationfinder.rider import routes  # noqa: E402,F401  (routes attach to bp)

@@ -1,0 +1,47 @@
+"""Security headers, CSP included, on every response."""
+
+from urllib.parse import urlsplit
+
+from flask import Flask
+
+
+def content_security_policy(tile_url: str) -> str:
+    """Return the CSP: our own scripts only, map tiles from the configured host."""
+    tile_host = urlsplit(tile_url.replace("{s}", "a")).netloc
+    tiles = f" https://{tile_host}" if tile_host else ""
+    if "{s}" in tile_url:
+        tiles = " https://*." + tile_host.split(".", 1)[1] if "." in tile_host else tiles
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            # Leaflet positions map panes with inline styles; no script runs from them.
+            "style-src 'self' 'unsafe-inline'",
+            f"img-src 'self' data: blob:{tiles}",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Attach the security headers."""
+    csp = content_security_policy(app.config["MAP_TILE_URL"])
+    production = app.config["APP_ENV"] == "production"
+
+    @app.after_request
+    def _headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy", csp)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        # Check-in URLs carry poster tokens: never leak them to map sites.
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+        if production:
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response

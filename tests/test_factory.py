@@ -1,0 +1,42 @@
+from stationfinder import create_app
+from stationfinder.config import DEV_SECRET_KEY, ConfigError
+
+
+def test_config_defaults(monkeypatch, tmp_path):
+    for key in ("DATABASE_URL", "SECRET_KEY", "APP_ENV", "TIMEZONE"):
+        monkeypatch.delenv(key, raising=False)
+    app = create_app()
+    assert app.config["TIMEZONE"] == "Asia/Shanghai"
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert (
+        app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/stationfinder.sqlite")
+        or "instance" in (app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+    assert app.config["SECRET_KEY"] == DEV_SECRET_KEY
+    assert not app.testing
+
+
+def test_environment_overrides(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db.example/x")
+    monkeypatch.setenv("TIMEZONE", "Asia/Urumqi")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://sf.example.cn/")
+    app = create_app({"TESTING": True})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/x"
+    assert app.config["TIMEZONE"] == "Asia/Urumqi"
+    assert app.config["PUBLIC_BASE_URL"] == "https://sf.example.cn"
+
+
+def test_production_requires_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("APP_ENV", "production")
+    try:
+        create_app()
+    except ConfigError as exc:
+        assert "SECRET_KEY" in str(exc)
+    else:
+        raise AssertionError("production app started without SECRET_KEY")
+
+
+def test_test_config_wins(app):
+    assert app.testing
+    assert app.config["PUBLIC_BASE_URL"] == "http://sf.test"
