@@ -1,14 +1,166 @@
 """Accounts, roles, scopes and API tokens."""
 
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
 from flask import Flask
 
 from stationfinder.extensions import db, login
-from stationfinder.models import User
+from stationfinder.models import ApiToken, Role, Station, User, utcnow
+from stationfinder.services import regions
+from stationfinder.services.errors import InvalidInput, NotFound
+
+MIN_PASSWORD_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a user may see: everything, a region, or a set of stations."""
+
+    region: str | None = None  # None with station_ids None: the whole country (admin).
+    station_ids: frozenset[int] | None = None  # Managers: exactly these stations.
+
+    @property
+    def national(self) -> bool:
+        return self.region is None and self.station_ids is None
+
+    def covers_region(self, code: str) -> bool:
+        """Return whether a whole region lies inside this scope."""
+        if self.national:
+            return True
+        if self.station_ids is not None:
+            return False
+        return regions.contains(self.region, code)
+
+    def station_clause(self):
+        """Return a SQL condition on Station selecting what this scope covers."""
+        if self.national:
+            return sa.true()
+        if self.station_ids is not None:
+            return Station.id.in_(sorted(self.station_ids)) if self.station_ids else sa.false()
+        return regions.clause(Station.region_code, self.region)
+
+    def covers_station(self, station: Station) -> bool:
+        """Return whether one station lies inside this scope."""
+        if self.national:
+            return True
+        if self.station_ids is not None:
+            return station.id in self.station_ids
+        return regions.contains(self.region, station.region_code)
+
+
+def scope_of(user: User) -> Scope:
+    """Return the scope of a user's role."""
+    if user.role == Role.ADMIN:
+        return Scope()
+    if user.role == Role.STAFF:
+        return Scope(region=user.region_code)
+    return Scope(station_ids=frozenset(s.id for s in user.stations))
+
+
+def can_manage(user: User, station: Station) -> bool:
+    """Return whether a user may edit a station."""
+    return bool(user and user.is_active) and scope_of(user).covers_station(station)
+
+
+def hash_token(token: str) -> str:
+    """Return the stored form of an API token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get_user(username: str) -> User:
+    """Return the user with a username, or raise NotFound."""
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return user
+
+
+def create_user(username: str, password: str, role: str, region: str | None = None, station_keys=()) -> User:
+    """Create a user after checking the role's requirements."""
+    from stationfinder.services.stations import get_station
+
+    username = (username or "").strip()
+    if not username or len(username) > 64 or not username.isprintable():
+        raise InvalidInput("username must be 1-64 printable characters")
+    if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+        raise InvalidInput(f"user {username!r} already exists")
+    if role not in {r.value for r in Role}:
+        raise InvalidInput("role must be admin, staff or manager")
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if role == Role.STAFF:
+        if not region:
+            raise InvalidInput("staff need --region (a 6-digit adcode, e.g. 520500)")
+        try:
+            region = regions.validate(region)
+        except regions.InvalidRegion as exc:
+            raise InvalidInput(str(exc)) from None
+    elif region:
+        raise InvalidInput("only staff have a region")
+    stations = []
+    for key in station_keys or ():
+        try:
+            stations.append(get_station(key))
+        except NotFound:
+            raise InvalidInput(f"no station {key!r}") from None
+    if role == Role.MANAGER and not stations:
+        raise InvalidInput("managers need at least one --station")
+    if role != Role.MANAGER and stations:
+        raise InvalidInput("only managers have stations")
+    user = User(username=username, role=role, region_code=region if role == Role.STAFF else None)
+    user.set_password(password)
+    user.stations = stations
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """Return the active user with these credentials, or None."""
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    return user
+
+
+def issue_token(user: User) -> str:
+    """Create an API token for a user and return it; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
+    db.session.flush()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """Return the active user owning an unrevoked token, or None."""
+    if not token or len(token) > 200:
+        return None
+    row = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None or not row.user.active:
+        return None
+    return row.user
+
+
+def revoke_tokens(user: User) -> int:
+    """Revoke every token of a user and return how many were live."""
+    result = db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    db.session.flush()
+    return result.rowcount
 
 
 def init_login(app: Flask) -> None:
     """Wire Flask-Login to our users."""
     login.login_view = "auth.login"
+    login.session_protection = "strong"
 
     @login.user_loader
     def _load_user(user_id: str):

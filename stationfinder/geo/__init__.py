@@ -1,0 +1,1 @@
+"""Geometry helpers with no Flask imports: coordinate systems and navigation links."""
