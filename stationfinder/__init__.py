@@ -68,9 +68,11 @@ def register_blueprints(app: Flask) -> None:
     from stationfinder.dashboard import bp as dashboard_bp
     from stationfinder.manage import bp as manage_bp
     from stationfinder.rider import bp as rider_bp
+    from stationfinder.vendor import bp as vendor_bp
 
     register_api(app)
     app.register_blueprint(rider_bp)
+    app.register_blueprint(vendor_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(dashboard_bp)

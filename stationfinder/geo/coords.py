@@ -102,7 +102,8 @@ def wgs84_to_bd09(lat: float, lon: float) -> tuple[float, float]:
 
 def bd09_to_wgs84(lat: float, lon: float) -> tuple[float, float]:
     """Convert BD-09 to WGS-84 exactly."""
-    return _invert(wgs84_to_bd09, lat, lon)
+    # Two exact steps, so the China boundary test applies to the GCJ-02 position as it does forwards.
+    return gcj02_to_wgs84(*bd09_to_gcj02(lat, lon))
 
 
 _TO_WGS84 = {"wgs84": lambda lat, lon: (lat, lon), "gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
