@@ -28,7 +28,12 @@ def test_upgrade_matches_models(tmp_path):
     url, options, cleanup = _fresh_database(tmp_path)
     try:
         app = create_app(
-            {"TESTING": True, "DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": options, "SECRET_KEY": TEST_SECRET}
+            {
+                "TESTING": True,
+                "DATABASE_URL": url,
+                "SQLALCHEMY_ENGINE_OPTIONS": options,
+                "SECRET_KEY": TEST_SECRET,
+            }
         )
         with app.app_context():
             upgrade()
