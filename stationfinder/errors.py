@@ -3,12 +3,14 @@
 import logging
 
 from flask import Flask, current_app, json, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPE_BASE = "https://stationfinder.invalid/problems/"
+PROBLEM_JSON = "application/problem+json"
 
 
 def wants_problem_json() -> bool:
@@ -22,12 +24,12 @@ def problem(status: int, title: str, detail: str | None = None, *, slug: str | N
         "type": PROBLEM_TYPE_BASE + (slug or str(status)),
         "title": title,
         "status": status,
+        # Clients may rely on detail being there; the title is the least it can say.
+        "detail": detail or title,
     }
-    if detail:
-        body["detail"] = detail
     body.update(extra)
     return current_app.response_class(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json"
+        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON
     )
 
 
@@ -98,7 +100,19 @@ def _page_message(status: int) -> str:
     return _("Something went wrong on our side. Please try again later.")
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, reading too deeply nested input as malformed (a 400) instead of crashing (a 500)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            # request.get_json turns a ValueError into 400 Bad Request, or None when silent.
+            raise ValueError("JSON nested too deeply") from None
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers, replacing flask-smorest's JSON ones."""
+    app.json = JSONProvider(app)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

@@ -7,10 +7,16 @@ from flask import Flask
 
 def content_security_policy(tile_url: str) -> str:
     """Return the CSP: our own scripts only, map tiles from the configured host."""
-    tile_host = urlsplit(tile_url.replace("{s}", "a")).netloc
-    tiles = f" https://{tile_host}" if tile_host else ""
-    if "{s}" in tile_url:
-        tiles = " https://*." + tile_host.split(".", 1)[1] if "." in tile_host else tiles
+    parts = urlsplit(tile_url)
+    scheme = parts.scheme if parts.scheme in ("http", "https") else "https"
+    tile_host = parts.netloc
+    if "{s}" in tile_host:
+        # Leaflet fills {s} with a subdomain (a-c, or 1-4 for Amap's webrd0{s}): allow the parent domain.
+        after = tile_host.split("{s}", 1)[1]
+        parent = after.split(".", 1)[1] if "." in after else ""
+        # Never widen to a whole public suffix ("*.com").
+        tile_host = "*." + parent if "." in parent else ""
+    tiles = f" {scheme}://{tile_host}" if tile_host else ""
     return "; ".join(
         [
             "default-src 'self'",

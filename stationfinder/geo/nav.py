@@ -1,6 +1,6 @@
 """Deep links that open a station in Amap, Baidu Maps and Apple Maps."""
 
-from urllib.parse import quote
+from functools import lru_cache
 
 from stationfinder.geo.coords import out_of_china, wgs84_to_gcj02
 
@@ -9,62 +9,70 @@ BAIDU_MARKER = "https://api.map.baidu.com/marker"
 APPLE_MAPS = "https://maps.apple.com/"
 
 
+# Each byte's form in a query value: unreserved characters as they are, the rest as %XX (as quote() does).
+_PCT = tuple(
+    chr(b) if chr(b) in "-._~" or chr(b).isascii() and chr(b).isalnum() else f"%{b:02X}" for b in range(256)
+)
+
+
+@lru_cache(maxsize=8192)
+def _q(text: str) -> str:
+    """Percent-encode a query value (cached: the same station names come back again and again)."""
+    return "".join(map(_PCT.__getitem__, (text or "").encode()))
+
+
 def _fmt(value: float) -> str:
     """Format a coordinate to 7 decimals (about 1 cm), without trailing zeros."""
     return f"{value:.7f}".rstrip("0").rstrip(".")
 
 
-def _query(params: list[tuple[str, str]]) -> str:
-    # Commas stay literal: the map apps split "a,b" themselves and some do not decode %2C.
-    return "&".join(f"{key}={quote(value, safe=',')}" for key, value in params)
+# Commas between coordinates stay literal: the map apps split "a,b" themselves.
 
 
 def amap_link(lat: float, lon: float, name: str) -> str:
     """Return an Amap marker link; Amap converts the WGS-84 position itself (coordinate=wgs84)."""
-    return (
-        AMAP_MARKER
-        + "?"
-        + _query(
-            [
-                ("position", f"{_fmt(lon)},{_fmt(lat)}"),
-                ("name", name),
-                ("src", "stationfinder"),
-                ("coordinate", "wgs84"),
-                ("callnative", "1"),
-            ]
-        )
-    )
+    return _amap(_fmt(lat), _fmt(lon), _q(name))
 
 
 def baidu_link(lat: float, lon: float, name: str, address: str = "") -> str:
     """Return a Baidu Maps marker link; Baidu converts the WGS-84 position itself (coord_type=wgs84)."""
-    return (
-        BAIDU_MARKER
-        + "?"
-        + _query(
-            [
-                ("location", f"{_fmt(lat)},{_fmt(lon)}"),
-                ("title", name),
-                ("content", address or name),
-                ("output", "html"),
-                ("coord_type", "wgs84"),
-                ("src", "webapp.stationfinder"),
-            ]
-        )
-    )
+    return _baidu(_fmt(lat), _fmt(lon), _q(name), _q(address or name))
 
 
 def apple_link(lat: float, lon: float, name: str) -> str:
     """Return an Apple Maps link; in mainland China Apple's map is GCJ-02, so shift the position there."""
-    if not out_of_china(lat, lon):
+    return _apple(lat, lon, _q(name))
+
+
+def _amap(lat: str, lon: str, name: str) -> str:
+    return f"{AMAP_MARKER}?position={lon},{lat}&name={name}&src=stationfinder&coordinate=wgs84&callnative=1"
+
+
+def _baidu(lat: str, lon: str, name: str, content: str) -> str:
+    return (
+        f"{BAIDU_MARKER}?location={lat},{lon}&title={name}&content={content}"
+        "&output=html&coord_type=wgs84&src=webapp.stationfinder"
+    )
+
+
+def _apple(lat: float, lon: float, name: str, gcj: tuple[float, float] | None = None) -> str:
+    if gcj is not None:
+        lat, lon = gcj
+    elif not out_of_china(lat, lon):
         lat, lon = wgs84_to_gcj02(lat, lon)
-    return APPLE_MAPS + "?" + _query([("ll", f"{_fmt(lat)},{_fmt(lon)}"), ("q", name)])
+    return f"{APPLE_MAPS}?ll={_fmt(lat)},{_fmt(lon)}&q={name}"
 
 
-def nav_links(lat: float, lon: float, name: str, address: str = "") -> dict[str, str]:
-    """Return {"amap", "baidu", "apple"} links for a WGS-84 position."""
+def nav_links(
+    lat: float, lon: float, name: str, address: str = "", gcj: tuple[float, float] | None = None
+) -> dict[str, str]:
+    """Return {"amap", "baidu", "apple"} links for a WGS-84 position.
+
+    ``gcj``: the position's GCJ-02 form when the caller has it already (the search index keeps it).
+    """
+    lat_s, lon_s, name_q = _fmt(lat), _fmt(lon), _q(name)
     return {
-        "amap": amap_link(lat, lon, name),
-        "baidu": baidu_link(lat, lon, name, address),
-        "apple": apple_link(lat, lon, name),
+        "amap": _amap(lat_s, lon_s, name_q),
+        "baidu": _baidu(lat_s, lon_s, name_q, _q(address) if address else name_q),
+        "apple": _apple(lat, lon, name_q, gcj),
     }

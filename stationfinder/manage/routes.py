@@ -1,3 +1,221 @@
-"""Routes of the manage blueprint."""
+"""Routes of the manage blueprint: station list, add, edit, confirm and history."""
 
-from stationfinder.manage import bp  # noqa: F401
+from datetime import datetime
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from stationfinder.amenities import AMENITIES, BY_CODE
+from stationfinder.extensions import db
+from stationfinder.geo.coords import from_wgs84
+from stationfinder.i18n import current_lang
+from stationfinder.manage import bp
+from stationfinder.manage.forms import ACCESS_LABELS, COORD_LABELS, STATUS_LABELS, StationForm
+from stationfinder.models import Role, Station
+from stationfinder.services import station_admin
+from stationfinder.services.accounts import can_manage
+from stationfinder.services.errors import Forbidden
+from stationfinder.services.stations import local_zone
+
+PER_PAGE = 20
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    """Send anonymous visitors (and disabled users) to the login page."""
+
+
+def _station_or_404(station_id: int) -> Station:
+    station = db.session.get(Station, station_id) if station_id < 2**31 else None
+    if station is None:
+        abort(404)
+    return station
+
+
+def _managed(station_id: int) -> Station:
+    station = _station_or_404(station_id)
+    if not can_manage(current_user, station):
+        abort(403)
+    return station
+
+
+def _tile_crs() -> str:
+    return current_app.config["MAP_TILE_CRS"] if current_app.config["MAP_TILE_CRS"] == "gcj02" else "wgs84"
+
+
+def _initial(station: Station) -> dict:
+    # Shown in the map tiles' system, so the pin and the numbers agree; the form says which system.
+    system = _tile_crs()
+    lat, lon = from_wgs84(station.lat, station.lon, system)
+    return {
+        "name": station.name,
+        "address": station.address,
+        "region_code": station.region_code,
+        "amenities": station.amenities,
+        "opening_hours": station.opening_hours,
+        "phone": station.phone,
+        "access": station.access,
+        "seats": station.seats,
+        "area_m2": station.area_m2,
+        "status": station.status,
+        "lat": round(lat, 7),
+        "lon": round(lon, 7),
+        "coord_system": system,
+    }
+
+
+def _apply_errors(form: StationForm, errors: dict[str, list[str]]) -> None:
+    # The service speaks English (it serves the CLI too); say the common case in the user's language.
+    hints = {"phone": _("A phone number may hold only digits, spaces and + - ( ) , ; / # * 转.")}
+    for field, messages in errors.items():
+        target = form._fields.get(field) or form.name
+        target.errors = [*target.errors, *([hints[field]] if field in hints else messages)]
+
+
+def _render_form(form: StationForm, station: Station | None, status: int = 200):
+    return (
+        render_template(
+            "manage/station_form.html",
+            form=form,
+            station=station,
+            amenities=AMENITIES,
+            lang=current_lang(),
+            can_edit_region=current_user.role != Role.MANAGER,
+        ),
+        status,
+    )
+
+
+def _save(form: StationForm, station: Station | None, save):
+    """Run a service call for a valid form: commit and go to the station, or show the form with the errors."""
+    try:
+        result = save()
+    except station_admin.OutsideRegion:
+        db.session.rollback()
+        message = _(
+            "The region code must lie inside your region %(region)s.", region=current_user.region_code
+        )
+        form.region_code.errors = [*form.region_code.errors, message]
+        return _render_form(form, station, 403)
+    except station_admin.InvalidStation as exc:
+        db.session.rollback()
+        _apply_errors(form, exc.errors)
+        return _render_form(form, station, 422)
+    except Forbidden:
+        db.session.rollback()
+        abort(403)
+    db.session.commit()
+    if station is None:
+        station = result
+        flash(_("Station added."))
+    else:
+        flash(_("Saved. The details are marked as checked today."))
+    return redirect(url_for("manage.edit_station", station_id=station.id))
+
+
+@bp.context_processor
+def _helpers():
+    return {"when": _when}
+
+
+@bp.get("/")
+def index():
+    """List the stations the user may manage."""
+    q = request.args.get("q", "", type=str)
+    page = request.args.get("page", 1, type=int)
+    pagination = station_admin.list_stations(current_user, q=q, page=page, per_page=PER_PAGE)
+    return render_template(
+        "manage/index.html",
+        pagination=pagination,
+        q=q,
+        may_create=station_admin.may_create(current_user),
+        status_labels=STATUS_LABELS,
+    )
+
+
+@bp.route("/stations/new", methods=["GET", "POST"])
+def new_station():
+    """Add a station (admins and district staff)."""
+    if not station_admin.may_create(current_user):
+        abort(403)
+    form = StationForm()
+    if request.method == "GET":
+        form.coord_system.data = _tile_crs()
+        if current_user.role == Role.STAFF:
+            form.region_code.data = current_user.region_code
+    if form.validate_on_submit():
+        return _save(form, None, lambda: station_admin.create_station(current_user, form.station_data()))
+    return _render_form(form, None, 422 if form.errors else 200)
+
+
+@bp.route("/stations/<int:station_id>", methods=["GET", "POST"])
+def edit_station(station_id: int):
+    """Show and save a station's details."""
+    station = _managed(station_id)
+    form = StationForm(data=_initial(station)) if request.method == "GET" else StationForm()
+    if current_user.role == Role.MANAGER:
+        # Managers keep their station's region; the service refuses a change anyway.
+        del form.region_code
+    if request.method == "POST" and form.validate():
+        return _save(
+            form, station, lambda: station_admin.update_station(current_user, station, form.station_data())
+        )
+    return _render_form(form, station, 422 if form.errors else 200)
+
+
+@bp.post("/stations/<int:station_id>/confirm")
+def confirm_station(station_id: int):
+    """Confirm that a station's details are still right."""
+    station = _managed(station_id)
+    station_admin.confirm_station(current_user, station)
+    db.session.commit()
+    flash(_("Thank you. The details are marked as checked today."))
+    return redirect(url_for("manage.edit_station", station_id=station.id))
+
+
+@bp.get("/stations/<int:station_id>/history")
+def station_history(station_id: int):
+    """Show who changed what in a station, and when."""
+    station = _managed(station_id)
+    return render_template(
+        "manage/history.html",
+        station=station,
+        entries=station_admin.history(current_user, station),
+        field_labels=_field_labels(),
+        value_text=_value_text,
+        action_labels={"create": _("Added"), "update": _("Changed"), "confirm": _("Confirmed as correct")},
+    )
+
+
+def _field_labels() -> dict:
+    form = StationForm(formdata=None, meta={"csrf": False})
+    labels = {name: field.label.text for name, field in form._fields.items()}
+    labels["last_verified_at"] = _("Last checked")
+    return labels
+
+
+def _when(moment: datetime | str) -> str:
+    """Return a time in the configured TIMEZONE, to the minute."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+def _value_text(field: str, value) -> str:
+    """Return an audit value as the history page shows it."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if field == "last_verified_at":
+        return _when(value)
+    if field == "amenities":
+        lang = current_lang()
+        return "、".join(BY_CODE[c].label(lang) if c in BY_CODE else str(c) for c in value)
+    if field == "status":
+        return str(STATUS_LABELS.get(value, value))
+    if field == "access":
+        return str(ACCESS_LABELS.get(value, value))
+    if field == "coord_system":
+        return str(COORD_LABELS.get(value, value))
+    return str(value)

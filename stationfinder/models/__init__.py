@@ -6,6 +6,13 @@ from stationfinder.models.base import Base, UTCDateTime, utcnow
 from stationfinder.models.checkin import CATEGORIES, Checkin, CheckinRollup, DeviceDay, DevicePresence
 from stationfinder.models.dataset_version import DatasetVersion
 from stationfinder.models.poster import Poster
+from stationfinder.models.rollup import (
+    CheckinAreaDay,
+    CheckinAreaHour,
+    CheckinAreaMonth,
+    CheckinStationDay,
+    CheckinStationMonth,
+)
 from stationfinder.models.station import Station, StationAccess, StationStatus
 from stationfinder.models.user import Role, User, manager_station
 
@@ -15,7 +22,12 @@ __all__ = [
     "Base",
     "CATEGORIES",
     "Checkin",
+    "CheckinAreaDay",
+    "CheckinAreaHour",
+    "CheckinAreaMonth",
     "CheckinRollup",
+    "CheckinStationDay",
+    "CheckinStationMonth",
     "DatasetVersion",
     "DeviceDay",
     "DevicePresence",

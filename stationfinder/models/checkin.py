@@ -7,7 +7,7 @@ dedupes within a day and cannot follow a rider across days.
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stationfinder.models.base import Base, UTCDateTime, utcnow
 
@@ -29,6 +29,8 @@ class Checkin(Base):
     # Bits of the scopes (station, county, city, province, all) in which this
     # was the device's first check-in of its day; the rollups count these.
     unique_mask: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    station = relationship("Station")
 
 
 class DevicePresence(Base):

@@ -1,11 +1,13 @@
 """Accounts, roles, scopes and API tokens."""
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Flask
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from stationfinder.extensions import db, login
 from stationfinder.models import ApiToken, Role, Station, User, utcnow
@@ -13,6 +15,12 @@ from stationfinder.services import regions
 from stationfinder.services.errors import InvalidInput, NotFound
 
 MIN_PASSWORD_LENGTH = 10
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Checked against when the username is unknown, so a failed login takes as long either way.
+    return generate_password_hash(secrets.token_hex(16), method="scrypt")
 
 
 @dataclass(frozen=True)
@@ -121,9 +129,24 @@ def create_user(username: str, password: str, role: str, region: str | None = No
 def authenticate(username: str, password: str) -> User | None:
     """Return the active user with these credentials, or None."""
     user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        check_password_hash(_dummy_hash(), password or "")
+        return None
+    if not user.check_password(password or "") or not user.active:
         return None
     return user
+
+
+def list_users() -> list[User]:
+    """Return every user, by username."""
+    return list(db.session.scalars(sa.select(User).order_by(User.username)))
+
+
+def disable_user(user: User) -> int:
+    """Disable a user and revoke their tokens; return how many tokens were live."""
+    user.active = False
+    db.session.flush()
+    return revoke_tokens(user)
 
 
 def issue_token(user: User) -> str:

@@ -5,7 +5,7 @@
 
 import re
 
-_CODE = re.compile(r"^[1-9]\d{5}$")
+_CODE = re.compile(r"^[1-9][0-9]{5}$")
 
 
 class InvalidRegion(ValueError):

@@ -73,6 +73,8 @@ def test_outside_china_gcj02_is_wgs84(position):
     assert coords.wgs84_to_gcj02(*position) == position
     assert coords.gcj02_to_wgs84(*position) == position
     assert coords.to_wgs84(*position, "gcj02") == position
+    assert coords.wgs84_to_bd09(*position) == position
+    assert coords.bd09_to_wgs84(*position) == position
 
 
 def test_inside_china_moves_a_few_hundred_metres():

@@ -1,0 +1,406 @@
+/* The rider page: locate, list the nearest stations, then (only then) load the map.
+ * Station fields are untrusted: they only ever reach the page through textContent.
+ * The rider's position stays in memory; it is sent to the nearest search and never stored. */
+(function () {
+  "use strict";
+
+  var data = JSON.parse(document.getElementById("page-data").textContent);
+  var T = data.text;
+  var urls = data.urls;
+  var byCode = {};
+  data.amenities.forEach(function (a) {
+    byCode[a.code] = a;
+  });
+
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
+  var chipsBox = $("chips");
+  var statusEl = $("status");
+  var results = $("results");
+  var searchForm = $("search");
+  var searchWhy = $("search-why");
+  var regionsBox = $("regions");
+  var qInput = $("q");
+  var mapEl = $("map");
+
+  var state = {
+    mode: "nearest",
+    position: null,
+    amenities: [],
+    region: "",
+    q: "",
+    searched: false,
+    seq: 0,
+    locateSeq: 0,
+    regionsLoaded: false,
+    map: null,
+    stations: [],
+  };
+
+  function node(tag, className, text) {
+    var n = document.createElement(tag);
+    if (className) n.className = className;
+    if (text !== undefined) n.textContent = text;
+    return n;
+  }
+
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  }
+
+  function formatDistance(m) {
+    if (m < 100) return fill(T.metres, { n: Math.round(m) });
+    if (m < 1000) return fill(T.metres, { n: Math.round(m / 10) * 10 });
+    var km = m / 1000;
+    return fill(T.kilometres, { n: km < 10 ? km.toFixed(1) : String(Math.round(km)) });
+  }
+
+  function setStatus(text, isError, retry) {
+    statusEl.textContent = text || "";
+    statusEl.className = "status" + (isError ? " is-error" : "");
+    if (retry) {
+      var b = node("button", "btn", T.retry);
+      b.type = "button";
+      b.addEventListener("click", retry);
+      statusEl.appendChild(b);
+    }
+  }
+
+  function query(params) {
+    var parts = [];
+    Object.keys(params).forEach(function (k) {
+      var v = params[k];
+      (Array.isArray(v) ? v : [v]).forEach(function (one) {
+        if (one !== "" && one !== null && one !== undefined) {
+          parts.push(encodeURIComponent(k) + "=" + encodeURIComponent(one));
+        }
+      });
+    });
+    return parts.join("&");
+  }
+
+  function getJson(url) {
+    var ctrl = window.AbortController ? new AbortController() : null;
+    // A weak signal can stall a request for minutes; give up and offer a retry instead.
+    var timer = ctrl ? setTimeout(function () { ctrl.abort(); }, 20000) : null;
+    var done = function () {
+      if (timer) clearTimeout(timer);
+    };
+    return fetch(url, { headers: { Accept: "application/json" }, signal: ctrl ? ctrl.signal : undefined })
+      .then(function (r) {
+        done();
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .catch(function (e) {
+        done();
+        throw e;
+      });
+  }
+
+  /* Chips */
+  data.amenities.forEach(function (a) {
+    var b = node("button", "chip", a.icon + " " + a.label);
+    b.type = "button";
+    b.setAttribute("aria-pressed", "false");
+    b.dataset.code = a.code;
+    b.addEventListener("click", function () {
+      var on = b.getAttribute("aria-pressed") !== "true";
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+      state.amenities = Array.prototype.map.call(chipsBox.querySelectorAll(".chip[aria-pressed='true']"), function (c) {
+        return c.dataset.code;
+      });
+      refresh();
+    });
+    chipsBox.appendChild(b);
+  });
+
+  function refresh() {
+    if (state.mode === "nearest" && state.position) loadNearest();
+    else if (state.mode === "search" && state.searched) runSearch();
+  }
+
+  /* Location; explicit: the rider tapped the button (else it is the automatic first try). */
+  function locate(explicit) {
+    if (!navigator.geolocation) {
+      showSearch(T.unavailable);
+      return;
+    }
+    setStatus(T.locating);
+    var attempt = ++state.locateSeq;
+    // An unanswered permission prompt never times out: offer the district search meanwhile.
+    setTimeout(function () {
+      if (attempt === state.locateSeq && !state.position) showSearch(T.unavailable);
+    }, 20000);
+    navigator.geolocation.getCurrentPosition(
+      function (pos) {
+        state.locateSeq++;
+        state.position = { lat: pos.coords.latitude, lon: pos.coords.longitude };
+        // A late fix must not throw away a search the rider has started meanwhile.
+        if (state.searched && explicit !== true) return;
+        state.mode = "nearest";
+        searchForm.hidden = true;
+        loadNearest();
+      },
+      function (err) {
+        state.locateSeq++;
+        showSearch(err && err.code === 1 ? T.denied : T.unavailable);
+      },
+      // Network positioning is enough to rank stations and spares a low battery the GPS.
+      { enableHighAccuracy: false, timeout: 15000, maximumAge: 60000 }
+    );
+  }
+
+  function loadNearest() {
+    var p = state.position;
+    var url = urls.nearest + "?" + query({
+      lat: p.lat.toFixed(6),
+      lon: p.lon.toFixed(6),
+      limit: data.nearestLimit,
+      amenity: state.amenities,
+    });
+    load(url, "nearest");
+  }
+
+  /* District and name search */
+  function showSearch(reason) {
+    searchForm.hidden = false;
+    searchWhy.textContent = reason || "";
+    if (!state.stations.length && !state.searched) setStatus("");
+    if (!state.regionsLoaded) loadRegions("", 0);
+  }
+
+  function clearSelects(fromDepth) {
+    Array.prototype.slice.call(regionsBox.querySelectorAll("select")).forEach(function (s) {
+      if (Number(s.dataset.depth) >= fromDepth) s.remove();
+    });
+  }
+
+  function chosenRegion() {
+    var value = "";
+    Array.prototype.forEach.call(regionsBox.querySelectorAll("select"), function (s) {
+      if (s.value) value = s.value;
+    });
+    return value;
+  }
+
+  function loadRegions(parent, depth) {
+    getJson(urls.regions + (parent ? "?" + query({ parent: parent }) : ""))
+      .then(function (body) {
+        state.regionsLoaded = true;
+        addSelect(body.regions || [], depth);
+      })
+      .catch(function () {
+        // Name search still works without the district list.
+        state.regionsLoaded = false;
+      });
+  }
+
+  function addSelect(items, depth) {
+    clearSelects(depth);
+    if (!items.length) return;
+    var sel = node("select");
+    sel.id = "region-" + depth;
+    sel.dataset.depth = String(depth);
+    sel.appendChild(new Option(depth === 0 ? T.choose : T.all, ""));
+    items.forEach(function (r) {
+      var o = new Option(r.name, r.code);
+      o.dataset.leaf = r.leaf ? "1" : "0";
+      sel.appendChild(o);
+    });
+    sel.addEventListener("change", function () {
+      clearSelects(depth + 1);
+      var opt = sel.options[sel.selectedIndex];
+      if (sel.value && opt.dataset.leaf !== "1") loadRegions(sel.value, depth + 1);
+      runSearch();
+    });
+    regionsBox.appendChild(sel);
+  }
+
+  function runSearch() {
+    state.mode = "search";
+    state.searched = true;
+    state.region = chosenRegion();
+    state.q = qInput.value.trim();
+    var url = urls.search + "?" + query({
+      region: state.region,
+      q: state.q,
+      amenity: state.amenities,
+      limit: data.searchLimit,
+    });
+    load(url, "search");
+  }
+
+  /* The list */
+  function load(url, kind) {
+    var seq = ++state.seq;
+    setStatus(T.loading);
+    results.setAttribute("aria-busy", "true");
+    getJson(url)
+      .then(function (body) {
+        if (seq !== state.seq) return;
+        render(body, kind);
+      })
+      .catch(function () {
+        if (seq !== state.seq) return;
+        results.removeAttribute("aria-busy");
+        results.textContent = "";
+        setStatus(T.error, true, kind === "nearest" ? loadNearest : runSearch);
+      });
+  }
+
+  function badge(text, kind) {
+    return node("span", "badge " + kind, text);
+  }
+
+  function safeLink(href) {
+    return typeof href === "string" && href.indexOf("https://") === 0 ? href : null;
+  }
+
+  function item(s) {
+    var li = node("li", "station");
+    li.dataset.id = String(s.id);
+    var head = node("div", "station-head");
+    var title = node("h2", "station-title");
+    var a = node("a", "", s.name);
+    a.href = urls.station + encodeURIComponent(s.id);
+    title.appendChild(a);
+    head.appendChild(title);
+    if (typeof s.distance_m === "number") head.appendChild(node("span", "distance", formatDistance(s.distance_m)));
+    li.appendChild(head);
+    if (s.address) li.appendChild(node("p", "address", s.address));
+
+    var badges = node("p", "badges");
+    if (s.status === "temporarily_closed") badges.appendChild(badge(T.temporarilyClosed, "badge-closed"));
+    else if (s.status === "closed") badges.appendChild(badge(T.closed, "badge-closed"));
+    else badges.appendChild(s.open_now ? badge(T.openNow, "badge-open") : badge(T.closedNow, "badge-closed"));
+    li.appendChild(badges);
+
+    var codes = (s.amenities || []).filter(function (c) { return byCode[c]; });
+    if (codes.length) {
+      var ul = node("ul", "amenities");
+      codes.forEach(function (c) {
+        var am = node("li");
+        am.dataset.code = c;
+        var icon = node("span", "", byCode[c].icon);
+        icon.setAttribute("aria-hidden", "true");
+        am.appendChild(icon);
+        am.appendChild(document.createTextNode(" " + byCode[c].label));
+        ul.appendChild(am);
+      });
+      li.appendChild(ul);
+    }
+
+    var nav = node("nav", "nav-buttons");
+    nav.setAttribute("aria-label", T.navigate);
+    ["amap", "baidu", "apple"].forEach(function (k) {
+      var href = safeLink(s.nav && s.nav[k]);
+      if (!href) return;
+      var link = node("a", "btn nav-" + k, T[k]);
+      link.href = href;
+      link.rel = "noopener noreferrer";
+      nav.appendChild(link);
+    });
+    li.appendChild(nav);
+    return li;
+  }
+
+  function render(body, kind) {
+    var list = body.stations || [];
+    results.removeAttribute("aria-busy");
+    results.textContent = "";
+    state.stations = list;
+    if (!list.length) {
+      setStatus(kind === "nearest" && state.amenities.length ? T.emptyNearest : T.emptySearch);
+    } else if (kind === "nearest") {
+      setStatus(list.length === 1 ? T.nearestOne : fill(T.nearestCount, { n: list.length }));
+    } else if (typeof body.total === "number" && body.total > list.length) {
+      setStatus(fill(T.searchMore, { shown: list.length, n: body.total }));
+    } else {
+      setStatus(list.length === 1 ? T.searchOne : fill(T.searchCount, { n: list.length }));
+    }
+    var frag = document.createDocumentFragment();
+    list.forEach(function (s) {
+      frag.appendChild(item(s));
+    });
+    results.appendChild(frag);
+    // The list is on screen: only now spend the signal and battery on the map.
+    (window.requestIdleCallback || setTimeout)(showMap);
+  }
+
+  /* The map, loaded after the list */
+  var scripts = {};
+  function script(url) {
+    if (!scripts[url]) {
+      scripts[url] = new Promise(function (resolve, reject) {
+        var s = document.createElement("script");
+        s.src = url;
+        s.onload = resolve;
+        s.onerror = function () {
+          delete scripts[url];
+          reject(new Error(url));
+        };
+        document.head.appendChild(s);
+      });
+    }
+    return scripts[url];
+  }
+
+  function mapReady(points) {
+    if (!state.map) {
+      state.map = script(urls.coordsJs)
+        .then(function () { return script(urls.mapJs); })
+        .then(function () { return window.SFMap.load(mapEl); })
+        .then(function () {
+          mapEl.hidden = false;
+          return window.SFMap.create(mapEl, { fit: points, tilesFailedText: T.tilesFailed });
+        })
+        .catch(function () {
+          // No map is a lesser page, not a broken one: the list already works.
+          state.map = null;
+          mapEl.hidden = true;
+          return null;
+        });
+    }
+    return state.map;
+  }
+
+  function showMap() {
+    var points = state.stations.map(function (s) {
+      return {
+        lat: s.lat,
+        lon: s.lon,
+        label: s.name,
+        href: urls.station + encodeURIComponent(s.id),
+        detail: typeof s.distance_m === "number" ? formatDistance(s.distance_m) : s.address || "",
+      };
+    });
+    var me = state.mode === "nearest" && state.position ? state.position : null;
+    var all = me ? points.concat([me]) : points;
+    mapReady(all).then(function (m) {
+      if (!m) return;
+      m.setPoints(points);
+      m.clearMarkers();
+      if (me) m.addMarker({ lat: me.lat, lon: me.lon, label: T.you }, "me");
+      m.refresh();
+      m.fit(all, 16);
+    });
+  }
+
+  $("locate").addEventListener("click", function () {
+    locate(true);
+  });
+  $("show-search").addEventListener("click", function () {
+    showSearch("");
+    qInput.focus();
+  });
+  searchForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    runSearch();
+  });
+
+  locate();
+})();

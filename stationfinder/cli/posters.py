@@ -1,0 +1,80 @@
+"""``flask stations checkin-url | poster | posters``: QR posters for scripts and admins."""
+
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+
+from stationfinder.cli.stations import stations
+from stationfinder.extensions import db
+from stationfinder.models import Station, StationStatus
+from stationfinder.services import poster_render, posters, regions
+from stationfinder.services.errors import NotFound
+from stationfinder.services.stations import get_station
+
+RENDERERS = {"pdf": poster_render.pdf, "png": poster_render.png, "svg": poster_render.svg}
+
+
+def _station(key: str) -> Station:
+    try:
+        return get_station(key)
+    except NotFound:
+        raise click.ClickException(f"no station {key!r} (give its numeric id or its ref)") from None
+
+
+def _write(path: Path, body: bytes) -> None:
+    try:
+        path.write_bytes(body)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
+
+
+@stations.command("checkin-url")
+@click.argument("ref_or_id")
+def checkin_url_command(ref_or_id):
+    """Print the check-in URL in the station's current poster (making the first poster if none)."""
+    station = _station(ref_or_id)
+    poster = posters.current_poster(station, create=True)
+    db.session.commit()
+    click.echo(posters.checkin_url(poster, current_app.config["PUBLIC_BASE_URL"]))
+
+
+@stations.command("poster")
+@click.argument("ref_or_id")
+@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="pdf", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True)
+def poster_command(ref_or_id, fmt, output):
+    """Write the station's A4 poster as PDF, PNG or SVG."""
+    station = _station(ref_or_id)
+    poster = posters.current_poster(station, create=True)
+    body = RENDERERS[fmt](station, poster, current_app.config["PUBLIC_BASE_URL"])
+    db.session.commit()
+    _write(output, body)
+    if fmt == "png" and poster_render.find_cjk_font() is None:
+        click.echo("warning: no CJK font found (install fonts-noto-cjk); Chinese text left out", err=True)
+    click.echo(f"wrote {output} (code {posters.display_code(poster.short_code)})")
+
+
+@stations.command("posters")
+@click.option("--region", required=True, help="6-digit adcode; 520000 is all of Guizhou.")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True)
+def posters_command(region, output):
+    """Write one PDF with the poster of every station (not closed) in a region."""
+    try:
+        region = regions.validate(region)
+    except regions.InvalidRegion as exc:
+        raise click.ClickException(str(exc)) from None
+    selected = list(
+        db.session.scalars(
+            sa.select(Station)
+            .where(regions.clause(Station.region_code, region), Station.status != StationStatus.CLOSED.value)
+            .order_by(Station.region_code, Station.id)
+        )
+    )
+    if not selected:
+        raise click.ClickException(f"no open station in region {region}")
+    body = poster_render.posters_pdf(selected, current_app.config["PUBLIC_BASE_URL"])
+    db.session.commit()
+    _write(output, body)
+    click.echo(f"wrote {output}: {len(selected)} posters")

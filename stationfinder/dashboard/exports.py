@@ -1,0 +1,56 @@
+"""Write a dashboard table as CSV (UTF-8 with a BOM, so Excel reads Chinese) or XLSX."""
+
+import csv
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from stationfinder.dashboard.data import Table
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A cell starting with one of these is run as a formula by spreadsheets; station names are untrusted.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value):
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_csv(table: Table) -> bytes:
+    """Return the table as CSV bytes: a BOM, a header row, then the rows."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(table.columns)
+    writer.writerows([_inert(v) for v in row] for row in table.rows)
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+def to_xlsx(table: Table, about: list[tuple[str, str]]) -> bytes:
+    """Return the table as an XLSX workbook: the table's sheet, then one describing the filters."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = table.name[:31]
+    sheet.append(table.columns)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        sheet.append(row)
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            # openpyxl would store "=…" as a formula; keep untrusted text as text.
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(table.columns, 1):
+        width = max([len(str(column))] + [len(str(r[index - 1])) for r in table.rows[:200]])
+        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(max(8, width * 1.6), 60)
+    info = book.create_sheet("info")
+    for key, value in about:
+        info.append([key, value])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,105 @@
+"""Coarser check-in rollups in local time, so national-scale statistics read few rows.
+
+``CheckinRollup`` (hourly UTC per station) barely compresses at national scale:
+with 186,100 stations most station-hours hold one check-in. These tables group
+by region instead (every level: the whole country "000000", province, city,
+county), or by station but per local day or month, and are kept exact by
+``services.rollups.apply`` alongside ``CheckinRollup``. Areas are the station's
+region when the check-in was made; ``uniq`` is the unique-device count at the
+area's own level (rider-days).
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from stationfinder.models.base import Base
+
+
+class CheckinAreaDay(Base):
+    """Check-ins per local day, per area at every level, per rider group."""
+
+    __tablename__ = "checkin_area_day"
+
+    area: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    local_day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    category: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    # The area one level up ("" for the country): reads a region's children with one index range.
+    parent: Mapped[str] = mapped_column(sa.String(6))
+    count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    uniq: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    __table_args__ = (sa.Index("ix_checkin_area_day_parent_day", "parent", "local_day"),)
+
+
+class CheckinAreaMonth(Base):
+    """Check-ins per local month (its first day), per area at every level, per rider group."""
+
+    __tablename__ = "checkin_area_month"
+
+    area: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    category: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    parent: Mapped[str] = mapped_column(sa.String(6))
+    count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    uniq: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    __table_args__ = (sa.Index("ix_checkin_area_month_parent_month", "parent", "month"),)
+
+
+class CheckinAreaHour(Base):
+    """Check-ins per local day and local hour, for the country, provinces and cities.
+
+    Counties and smaller scopes read the per-station ``CheckinRollup`` instead:
+    a county-hour would hold about one check-in, so it would only copy the raw rows.
+    """
+
+    __tablename__ = "checkin_area_hour"
+
+    area: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    local_day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    hour: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    uniq: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class CheckinStationDay(Base):
+    """Check-ins per station per local day, clustered by province then day.
+
+    The key starts with the province so "every station of a region over these
+    days" is one index range however many years are kept.
+    """
+
+    __tablename__ = "checkin_station_day"
+
+    province: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+    local_day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    area: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    station_id: Mapped[int] = mapped_column(sa.ForeignKey("station.id", ondelete="CASCADE"), primary_key=True)
+    count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    uniq: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    # One station's days: serves "did it have any check-in then?" and the cascade on delete.
+    __table_args__ = (sa.Index("ix_checkin_station_day_station_day", "station_id", "local_day"),)
+
+
+class CheckinStationMonth(Base):
+    """Check-ins per station per local month, for long ranges."""
+
+    __tablename__ = "checkin_station_month"
+
+    province: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    area: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    station_id: Mapped[int] = mapped_column(sa.ForeignKey("station.id", ondelete="CASCADE"), primary_key=True)
+    count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    uniq: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    __table_args__ = (
+        sa.Index("ix_checkin_station_month_station_month", "station_id", "month"),
+        # The busiest stations of a month come first when read backwards: the national ranking
+        # reads a few hundred rows per month instead of summing every station.
+        sa.Index("ix_checkin_station_month_month_count", "month", "count"),
+        sa.Index("ix_checkin_station_month_province_month_count", "province", "month", "count"),
+    )

@@ -1,0 +1,331 @@
+"""Record, undo and purge check-ins: deduplicated per device and station, counted exactly once.
+
+A device is known only by a keyed hash of its id whose key changes every local
+day, so hashes dedupe within a day and cannot link a rider's days together.
+Each check-in is one write transaction: on SQLite it takes the write lock at
+BEGIN (writers queue instead of racing); on PostgreSQL the primary keys of
+``device_presence`` and ``device_day`` with ON CONFLICT decide races.
+"""
+
+import functools
+import hashlib
+import hmac
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from pyproj import Geod
+from sqlalchemy.dialects import postgresql, sqlite
+
+from stationfinder.db import IMMEDIATE
+from stationfinder.extensions import db
+from stationfinder.models import (
+    CATEGORIES,
+    Checkin,
+    DeviceDay,
+    DevicePresence,
+    Poster,
+    Station,
+    UTCDateTime,
+    utcnow,
+)
+from stationfinder.services import regions, rollups
+from stationfinder.services.errors import Forbidden, Gone, InvalidInput, NotFound
+
+NEAR_METRES = 300.0
+MAX_DEVICE_ID = 128
+MAX_ID = 2**31 - 1  # Larger numbers cannot name a row, and overflow the drivers' integer binding.
+_GEOD = Geod(ellps="WGS84")
+
+
+@functools.lru_cache(maxsize=16)
+def _day_key(secret: str, day: date) -> bytes:
+    label = b"stationfinder/device-day/" + day.isoformat().encode()
+    return hmac.new(secret.encode(), label, hashlib.sha256).digest()
+
+
+def device_hash(device_id: str, day: date, secret: str | None = None) -> str:
+    """Return the keyed hash standing for a device on one local day."""
+    key = _day_key(secret or current_app.config["SECRET_KEY"], day)
+    return hmac.new(key, device_id.encode(), hashlib.sha256).hexdigest()
+
+
+def zone() -> ZoneInfo:
+    """Return the configured local time zone."""
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def local_day(moment: datetime) -> date:
+    """Return the local calendar day of an aware moment."""
+    return moment.astimezone(zone()).date()
+
+
+def scopes(station_id: int, region_code: str | None) -> list[tuple[int, str]]:
+    """Return (unique bit, DeviceDay scope) pairs of a station: itself, its county, city, province, all.
+
+    Scopes carry a level prefix because a station may hold a city-level code
+    (520500), which must not collide with the city scope of its neighbours.
+    """
+    out = [(rollups.UNIQUE_STATION, f"s:{station_id}")]
+    try:
+        code = regions.validate(region_code)
+    except regions.InvalidRegion:
+        code = None
+    if code:
+        out += [
+            (rollups.UNIQUE_COUNTY, "d:" + code),
+            (rollups.UNIQUE_CITY, "c:" + regions.city_of(code)),
+            (rollups.UNIQUE_PROVINCE, "p:" + regions.province_of(code)),
+        ]
+    out.append((rollups.UNIQUE_ALL, "*"))
+    return out
+
+
+@functools.cache
+def _upserts(dialect: str) -> tuple:
+    """Return the two hot statements, built once per dialect: building one costs ten times running it."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    presence = DevicePresence.__table__
+    claim = insert(presence).values(
+        station_id=sa.bindparam("station_id"),
+        device_hash=sa.bindparam("device_hash"),
+        last_at=sa.bindparam("now", type_=UTCDateTime()),
+    )
+    claim = claim.on_conflict_do_update(
+        index_elements=[presence.c.station_id, presence.c.device_hash],
+        set_={"last_at": claim.excluded.last_at},
+        where=presence.c.last_at < sa.bindparam("cutoff", type_=UTCDateTime()),
+    ).returning(presence.c.station_id)
+    seen = insert(DeviceDay.__table__).on_conflict_do_nothing().returning(DeviceDay.scope)
+    return claim, seen
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _begin_write() -> None:
+    # SQLite: take the write lock at BEGIN so writers queue instead of failing to upgrade a read.
+    # A caller already inside a transaction (a script, a test) keeps its own.
+    if _dialect() == "sqlite" and not db.session().in_transaction():
+        db.session.connection(execution_options=IMMEDIATE)
+
+
+def _check_device(device_id: str | None) -> None:
+    if device_id is None:
+        return
+    valid = isinstance(device_id, str) and 1 <= len(device_id) <= MAX_DEVICE_ID and device_id.isprintable()
+    if not valid:
+        raise InvalidInput(f"device_id must be 1-{MAX_DEVICE_ID} printable characters")
+
+
+def near_station(station: Station, lat: float, lon: float) -> bool:
+    """Return whether a position lies within 300 m (WGS-84 geodesic) of a station."""
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidInput("lat/lon out of range")
+    _, _, metres = _GEOD.inv(station.lon, station.lat, lon, lat)
+    return metres <= NEAR_METRES
+
+
+def _claim_presence(station_id: int, hashed: str, now: datetime, cutoff: datetime) -> bool:
+    """Return whether this check-in counts, marking the device present; False inside the dedupe window."""
+    claim, _ = _upserts(_dialect())
+    params = {"station_id": station_id, "device_hash": hashed, "now": now, "cutoff": cutoff}
+    return db.session.execute(claim, params).first() is not None
+
+
+def _present(station_id: int, hashed: str, cutoff: datetime) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(DevicePresence.last_at).where(
+                DevicePresence.station_id == station_id,
+                DevicePresence.device_hash == hashed,
+                DevicePresence.last_at >= cutoff,
+            )
+        )
+        is not None
+    )
+
+
+def _latest(station_id: int, hashes: list[str], since: datetime) -> Checkin | None:
+    return db.session.scalar(
+        sa.select(Checkin)
+        .where(Checkin.station_id == station_id, Checkin.device_hash.in_(hashes), Checkin.created_at >= since)
+        .order_by(Checkin.created_at.desc(), Checkin.id.desc())
+        .limit(1)
+    )
+
+
+def _first_in_scopes(day: date, hashed: str, pairs: list[tuple[int, str]]) -> int:
+    """Mark the device seen in each scope today and return the bits of the scopes it is new in."""
+    _, seen = _upserts(_dialect())
+    rows = [{"local_day": day, "scope": scope, "device_hash": hashed} for _, scope in pairs]
+    inserted = set(db.session.scalars(seen, rows))
+    return sum(bit for bit, scope in pairs if scope in inserted)
+
+
+def record(
+    token: str,
+    device_id: str | None,
+    category: str | None,
+    near: tuple[float, float] | None = None,
+    now: datetime | None = None,
+) -> tuple[Checkin, bool]:
+    """Record a check-in at a poster's station and return (check-in, duplicate); the caller commits.
+
+    A device seen at the same station within CHECKIN_DEDUPE_MINUTES gets its
+    earlier check-in back with duplicate=True and nothing new is counted.
+    ``near`` is the rider's (lat, lon) if shared: only whether it lies within
+    300 m is kept.
+    """
+    _check_device(device_id)
+    if category is not None and category not in CATEGORIES:
+        raise InvalidInput("category must be one of " + ", ".join(CATEGORIES))
+    _begin_write()
+    row = db.session.execute(
+        sa.select(Poster.id, Poster.retired_at, Station)
+        .join(Station, Station.id == Poster.station_id)
+        .where(Poster.token == token)
+    ).first()
+    if row is None:
+        raise NotFound("no such poster")
+    poster_id, retired_at, station = row
+    if retired_at is not None:
+        raise Gone("this poster was replaced")
+    near_flag = near_station(station, *near) if near is not None else None
+    now = now or utcnow()
+    day = local_day(now)
+    hashed = mask = None
+    if device_id:
+        hashed = device_hash(device_id, day)
+        cutoff = now - timedelta(minutes=current_app.config["CHECKIN_DEDUPE_MINUTES"])
+        hashes = [hashed]
+        # Yesterday's hash is another key: look it up so the window also holds across local midnight.
+        if cutoff < datetime.combine(day, time.min, tzinfo=zone()):
+            hashes.append(device_hash(device_id, day - timedelta(days=1)))
+        seen_yesterday = len(hashes) > 1 and _present(station.id, hashes[1], cutoff)
+        if seen_yesterday or not _claim_presence(station.id, hashed, now, cutoff):
+            earlier = _latest(station.id, hashes, cutoff)
+            if earlier is not None:
+                return earlier, True
+            # A presence without its check-in (edited by hand): count this one and restart the window.
+            db.session.execute(
+                sa.update(DevicePresence)
+                .where(DevicePresence.station_id == station.id, DevicePresence.device_hash == hashed)
+                .values(last_at=now)
+            )
+        mask = _first_in_scopes(day, hashed, scopes(station.id, station.region_code))
+    checkin = Checkin(
+        station=station,
+        station_id=station.id,
+        poster_id=poster_id,
+        created_at=now,
+        local_day=day,
+        device_hash=hashed,
+        category=category,
+        near_station=near_flag,
+        unique_mask=mask or 0,
+    )
+    db.session.add(checkin)
+    db.session.flush()
+    rollups.apply(checkin, +1)
+    return checkin, False
+
+
+def undo_until(checkin: Checkin) -> datetime:
+    """Return until when a check-in may be undone."""
+    return checkin.created_at + timedelta(minutes=current_app.config["CHECKIN_UNDO_MINUTES"])
+
+
+def undo(checkin_id: int, device_id: str | None, now: datetime | None = None) -> Checkin:
+    """Delete a device's own recent check-in and take it out of every count; the caller commits.
+
+    Raises NotFound for an unknown id, Forbidden when another (or no) device
+    asks, Gone once CHECKIN_UNDO_MINUTES have passed.
+    """
+    _check_device(device_id)
+    if not 0 < checkin_id <= MAX_ID:
+        raise NotFound("no such check-in")
+    _begin_write()
+    checkin = db.session.get(Checkin, checkin_id)
+    if checkin is None:
+        raise NotFound("no such check-in")
+    if (
+        not device_id
+        or checkin.device_hash is None
+        or not hmac.compare_digest(device_hash(device_id, checkin.local_day), checkin.device_hash)
+    ):
+        raise Forbidden("only the device that checked in can undo it")
+    if (now or utcnow()) > undo_until(checkin):
+        raise Gone("this check-in can no longer be undone")
+    station = db.session.get(Station, checkin.station_id)
+    rollups.apply(checkin, -1)
+    db.session.execute(
+        sa.delete(DevicePresence).where(
+            DevicePresence.station_id == checkin.station_id,
+            DevicePresence.device_hash == checkin.device_hash,
+            DevicePresence.last_at == checkin.created_at,
+        )
+    )
+    if checkin.unique_mask:
+        _hand_on_unique_bits(checkin, station)
+    db.session.delete(checkin)
+    db.session.flush()
+    return checkin
+
+
+def _hand_on_unique_bits(checkin: Checkin, station: Station) -> None:
+    """Give each unique bit of an undone check-in to the device's next one in that scope, or forget it."""
+    later = db.session.execute(
+        sa.select(Checkin, Station.region_code)
+        .join(Station, Station.id == Checkin.station_id)
+        .where(
+            Checkin.device_hash == checkin.device_hash,
+            Checkin.created_at >= checkin.created_at,
+            Checkin.id != checkin.id,
+        )
+        .order_by(Checkin.created_at, Checkin.id)
+    ).all()
+    for bit, scope in scopes(station.id, station.region_code):
+        if not checkin.unique_mask & bit:
+            continue
+        heir = next((c for c, code in later if scope in {s for _, s in scopes(c.station_id, code)}), None)
+        if heir is None:
+            db.session.execute(
+                sa.delete(DeviceDay).where(
+                    DeviceDay.local_day == checkin.local_day,
+                    DeviceDay.scope == scope,
+                    DeviceDay.device_hash == checkin.device_hash,
+                )
+            )
+            continue
+        rollups.apply(heir, -1)
+        heir.unique_mask |= bit
+        db.session.flush()
+        rollups.apply(heir, +1)
+
+
+def purge(older_than_days: int, now: datetime | None = None) -> dict[str, int]:
+    """Delete raw check-ins and device rows older than a number of days; rollups stay. The caller commits."""
+    if not isinstance(older_than_days, int) or older_than_days < 1:
+        raise InvalidInput("--older-than must be at least 1 day")
+    now = now or utcnow()
+    cutoff = now - timedelta(days=older_than_days)
+    # Never forget a presence still inside the dedupe window, whatever the window is set to.
+    presence_cutoff = min(cutoff, now - timedelta(minutes=current_app.config["CHECKIN_DEDUPE_MINUTES"]))
+    _begin_write()
+    removed = {
+        "checkins": db.session.execute(sa.delete(Checkin).where(Checkin.created_at < cutoff)).rowcount,
+        "device_days": db.session.execute(
+            sa.delete(DeviceDay).where(DeviceDay.local_day < local_day(cutoff))
+        ).rowcount,
+        "device_presence": db.session.execute(
+            sa.delete(DevicePresence).where(DevicePresence.last_at < presence_cutoff)
+        ).rowcount,
+    }
+    db.session.flush()
+    return removed
+
+
+__all__ = ["device_hash", "local_day", "near_station", "purge", "record", "scopes", "undo", "undo_until"]

@@ -1,0 +1,160 @@
+"""Look up and list stations, tell whether one is open now, and shape them for the API."""
+
+from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from stationfinder.amenities import from_mask, to_mask
+from stationfinder.extensions import db
+from stationfinder.geo.nav import nav_links
+from stationfinder.models import Station, StationStatus
+from stationfinder.services import hours, regions
+from stationfinder.services.errors import NotFound
+
+# Ids are 32-bit on PostgreSQL; larger numbers cannot name a station (and overflow SQLite's binding).
+MAX_ID = 2**31 - 1
+
+
+class Page(NamedTuple):
+    items: list[Station]
+    total: int
+
+
+def get_station(key: int | str) -> Station:
+    """Return the station with this numeric id or ref, or raise NotFound."""
+    station = None
+    if isinstance(key, int) and not isinstance(key, bool):
+        station = db.session.get(Station, key) if 0 < key <= MAX_ID else None
+    elif isinstance(key, str) and key.isascii() and key.isdigit():
+        # Refs are never all digits (the importer refuses them), so digits always mean an id.
+        number = int(key) if len(key) <= 10 else 0
+        station = db.session.get(Station, number) if 0 < number <= MAX_ID else None
+    elif isinstance(key, str) and 0 < len(key) <= 64:
+        station = db.session.scalar(sa.select(Station).where(Station.ref == key))
+    if station is None:
+        raise NotFound(f"no station {str(key)[:64]!r}")
+    return station
+
+
+def _filtered(select, region: str | None, amenities, q: str | None):
+    if region:
+        select = select.where(regions.clause(Station.region_code, region))
+    mask = to_mask(amenities or ())
+    if mask:
+        select = select.where(Station.amenity_mask.op("&")(mask) == mask)
+    if q and q.strip():
+        select = select.where(Station.name.icontains(q.strip(), autoescape=True))
+    return select
+
+
+def list_stations(
+    region: str | None = None, amenities=(), q: str | None = None, limit: int = 50, offset: int = 0
+) -> Page:
+    """Return one page of stations (name order) matching every filter, and the total that match.
+
+    Closed stations are listed too, with their status, so riders learn a station they knew has gone.
+    """
+    total = db.session.scalar(_filtered(sa.select(sa.func.count(Station.id)), region, amenities, q)) or 0
+    select = _filtered(sa.select(Station), region, amenities, q).order_by(Station.name, Station.id)
+    items = list(db.session.scalars(select.limit(limit).offset(offset)))
+    return Page(items, total)
+
+
+def local_zone(tz: tzinfo | str | None = None) -> tzinfo:
+    """Return the zone opening hours are read in (config TIMEZONE unless given)."""
+    if tz is None:
+        tz = current_app.config["TIMEZONE"]
+    return ZoneInfo(tz) if isinstance(tz, str) else tz
+
+
+def open_at(status: str, opening_hours: str | None, local: datetime) -> bool:
+    """Return whether a station with this status and these hours is open at a local time."""
+    if status != StationStatus.OPEN.value:
+        return False
+    try:
+        return hours.parse(opening_hours).is_open(local)
+    except hours.InvalidHours:
+        # Unreadable hours cannot promise the station is open.
+        return False
+
+
+def is_open_now(station_or_fields: Station | Any, now_utc: datetime | None = None, tz=None) -> bool:
+    """Return whether a station (or anything with .status and .opening_hours) is open at ``now_utc``."""
+    now_utc = now_utc or datetime.now(UTC)
+    local = now_utc.astimezone(local_zone(tz))
+    return open_at(station_or_fields.status, station_or_fields.opening_hours, local)
+
+
+@lru_cache(maxsize=1 << 14)
+def _amenity_codes(mask: int) -> list[str]:
+    # Shared between answers, which only serialise it.
+    return from_mask(mask)
+
+
+def shape(
+    *,
+    id: int,
+    ref: str | None,
+    name: str,
+    address: str,
+    lat: float,
+    lon: float,
+    amenity_mask: int,
+    opening_hours: str,
+    region_code: str | None,
+    status: str,
+    open_now: bool,
+    distance_m: float | None = None,
+    gcj: tuple[float, float] | None = None,
+    **extra,
+) -> dict:
+    """Return the API's station object from plain fields (shared by the ORM path and the search index)."""
+    out = {
+        "id": id,
+        "ref": ref,
+        "name": name,
+        "address": address,
+        "lat": lat,
+        "lon": lon,
+        "distance_m": None if distance_m is None else round(float(distance_m), 1),
+        "amenities": _amenity_codes(amenity_mask),
+        "open_now": open_now,
+        "opening_hours": opening_hours,
+        "region_code": region_code,
+        "status": status,
+        "nav": nav_links(lat, lon, name, address, gcj),
+    }
+    out.update(extra)
+    return out
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def to_dict(station: Station, distance_m: float | None = None, now: datetime | None = None, tz=None) -> dict:
+    """Return the API's station object for a Station row."""
+    return shape(
+        id=station.id,
+        ref=station.ref,
+        name=station.name,
+        address=station.address or "",
+        lat=station.lat,
+        lon=station.lon,
+        amenity_mask=station.amenity_mask or 0,
+        opening_hours=station.opening_hours,
+        region_code=station.region_code,
+        status=station.status,
+        open_now=is_open_now(station, now, tz),
+        distance_m=distance_m,
+        access=station.access,
+        phone=station.phone or "",
+        seats=station.seats,
+        area_m2=station.area_m2,
+        last_verified_at=iso_utc(station.last_verified_at),
+        is_demo=bool(station.is_demo),
+    )

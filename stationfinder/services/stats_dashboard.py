@@ -1,0 +1,123 @@
+"""The dashboard's figures beyond plain groups: comparison, heatmap, rankings and map points."""
+
+import sqlalchemy as sa
+from flask import current_app
+
+from stationfinder.extensions import db
+from stationfinder.models import Station
+from stationfinder.services import dataset, stats, stats_rank
+from stationfinder.services import stats_read as read
+from stationfinder.services.stats import Query
+
+# Above this many stations the map shows one circle per region below the one asked.
+MAP_STATION_LIMIT = 1500
+RANKING_LIMIT = 10
+
+
+def _change(current: int, previous: int) -> float | None:
+    if not previous:
+        return None
+    return round((current - previous) * 100.0 / previous, 1)
+
+
+def summary(query: Query) -> dict:
+    """Return totals, the previous period of the same length, and the change in percent."""
+    count, uniq = stats.totals(query)
+    previous = query.period.previous()
+    prev_count, prev_uniq = stats.totals(query, previous)
+    return {
+        "from": query.period.first,
+        "to": query.period.last,
+        "days": query.period.days,
+        "count": count,
+        "unique_devices": uniq,
+        "per_day": round(count / query.period.days, 1),
+        "previous_from": previous.first,
+        "previous_to": previous.last,
+        "previous_count": prev_count,
+        "previous_unique_devices": prev_uniq,
+        "change_pct": _change(count, prev_count),
+        "unique_change_pct": _change(uniq, prev_uniq),
+        "stations": station_count(query),
+    }
+
+
+def station_count(query: Query) -> int:
+    """Return how many stations the target covers now."""
+    return db.session.scalar(sa.select(sa.func.count(Station.id)).where(query.target.station_clause())) or 0
+
+
+def heatmap(query: Query) -> list[list[int]]:
+    """Return check-ins as 7 rows (Monday first) of 24 local hours."""
+    matrix = [[0] * 24 for _ in range(7)]
+    hours = read.area_hours(query.target, query.period) if query.target.area else None
+    if hours is None:
+        hours = read.rollup_hours(query.target, query.period, query.own_unique)
+    for (day, hour), (count, _uniq) in hours.items():
+        matrix[day.weekday()][hour] += count
+    return matrix
+
+
+def rankings(query: Query, limit: int = RANKING_LIMIT, stations: int | None = None):
+    """Return the busiest stations and the least used ones (zero check-ins included, closed ones not)."""
+    stations = station_count(query) if stations is None else stations
+    return stats_rank.rankings(query.target, query.period, stations, limit)
+
+
+def map_points(query: Query, lang: str = "zh", regions=None, stations: int | None = None) -> dict:
+    """Return map circles: one per station, or per region below the one asked when there are many.
+
+    ``regions`` (the region groups) and ``stations`` (the station count) save recomputing them.
+    """
+    depth = stats.child_level_depth(query.target)
+    if stations is None:
+        stations = station_count(query)
+    if depth is None or stations <= MAP_STATION_LIMIT:
+        totals = read.station_totals(query.target, query.period)
+        count = sa.func.coalesce(totals.c.count, 0)
+        rows = db.session.execute(
+            sa.select(Station.id, Station.ref, Station.name, Station.lat, Station.lon, count)
+            .outerjoin(totals, totals.c.station_id == Station.id)
+            .where(query.target.station_clause())
+            .order_by(count.desc(), Station.id)
+            .limit(MAP_STATION_LIMIT)
+        ).all()
+        points = [
+            {"key": r[1] or str(r[0]), "label": r[2], "lat": r[3], "lon": r[4], "count": int(r[5])}
+            for r in rows
+        ]
+        return {"mode": "stations", "points": points}
+    centres = _centres(query, depth)
+    counts = {g["key"]: g for g in (regions if regions is not None else stats.groups(query, "region", lang))}
+    points = []
+    for key, (lat, lon) in centres.items():
+        group = counts.get(key)
+        if group is None:
+            continue
+        points.append({"key": key, "label": group["label"], "lat": lat, "lon": lon, "count": group["count"]})
+    return {"mode": "regions", "points": sorted(points, key=lambda p: -p["count"])}
+
+
+def _centres(query: Query, depth: int) -> dict[str, tuple[float, float]]:
+    """Return the mean position of the stations of each region below the target's, by region code.
+
+    Averaging ~200,000 positions takes tens of milliseconds and changes only when
+    stations do, so each worker keeps the answer until the stations dataset version moves.
+    """
+    cache = current_app.extensions.setdefault("stationfinder.stats_centres", {})
+    key = (query.target.area, depth)
+    version = dataset.current()
+    hit = cache.get(key)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    code = sa.func.substr(Station.region_code, 1, depth)
+    rows = db.session.execute(
+        sa.select(code, sa.func.avg(Station.lat), sa.func.avg(Station.lon))
+        .where(query.target.station_clause(), Station.region_code.is_not(None))
+        .group_by(code)
+    ).all()
+    centres = {prefix.ljust(6, "0"): (lat, lon) for prefix, lat, lon in rows if prefix and lat is not None}
+    if len(cache) > 512:
+        cache.clear()
+    cache[key] = (version, centres)
+    return centres

@@ -1,0 +1,119 @@
+"""Rank stations by use: the busiest, and the least used (zero check-ins included).
+
+Up to ``SCAN_LIMIT`` stations the totals of every station are summed and sorted.
+Beyond that (a whole province or the country) summing ~200,000 stations takes
+too long, so:
+
+- the busiest come from Fagin's threshold algorithm over the per-station month
+  rows: read the top L stations of each month the period touches, count those
+  candidates exactly, and stop once the K-th best is above the sum of the L-th
+  values (no station outside the candidates can have more); else grow L;
+- the least used are stations with no check-in in the period, found by probing
+  stations one by one until K turn up; only if there are fewer than K does it
+  fall back to summing everything.
+"""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from stationfinder.extensions import db
+from stationfinder.models import CheckinStationDay, CheckinStationMonth, Station, StationStatus
+from stationfinder.services import stats_read as read
+from stationfinder.services.stats_read import Period, Target
+
+SCAN_LIMIT = 20_000
+_COLUMNS = (Station.id, Station.ref, Station.name, Station.region_code, Station.status)
+
+
+def _row(row) -> dict:
+    return {
+        "key": row.ref or str(row.id),
+        "name": row.name,
+        "region_code": row.region_code or "",
+        "status": row.status,
+        "count": int(row.count or 0),
+        "unique_devices": int(row.uniq or 0),
+    }
+
+
+def _busiest_scan(target: Target, period: Period, limit: int, only=None) -> list:
+    totals = read.station_totals(target, period, only)
+    return db.session.execute(
+        sa.select(*_COLUMNS, totals.c.count, totals.c.uniq)
+        .join(totals, totals.c.station_id == Station.id)
+        .where(totals.c.count > 0)
+        .order_by(totals.c.count.desc(), Station.id)
+        .limit(limit)
+    ).all()
+
+
+def _least_scan(target: Target, period: Period, limit: int) -> list:
+    totals = read.station_totals(target, period)
+    count = sa.func.coalesce(totals.c.count, 0)
+    return db.session.execute(
+        sa.select(*_COLUMNS, count.label("count"), sa.func.coalesce(totals.c.uniq, 0).label("uniq"))
+        .outerjoin(totals, totals.c.station_id == Station.id)
+        .where(target.station_clause(), Station.status != StationStatus.CLOSED.value)
+        .order_by(count, Station.id)
+        .limit(limit)
+    ).all()
+
+
+def _months(period: Period) -> list:
+    out, month = [], period.first.replace(day=1)
+    while month <= period.last:
+        out.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return out
+
+
+def _busiest_threshold(target: Target, period: Period, limit: int) -> list:
+    m = CheckinStationMonth
+    depth = max(8 * limit, 100)
+    while True:
+        candidates: set[int] = set()
+        threshold, exhausted = 0, True
+        for month in _months(period):
+            rows = db.session.execute(
+                sa.select(m.station_id, m.count)
+                .where(m.month == month, *read.area_filter(m, target))
+                .order_by(m.count.desc())
+                .limit(depth)
+            ).all()
+            candidates.update(r.station_id for r in rows)
+            if len(rows) == depth:
+                threshold += rows[-1].count
+                exhausted = False
+        best = _busiest_scan(target, period, limit, sorted(candidates)) if candidates else []
+        if exhausted or (len(best) == limit and best[-1].count > threshold):
+            return best
+        depth *= 4
+
+
+def _least_probe(target: Target, period: Period, limit: int) -> list:
+    d = CheckinStationDay
+    active = (
+        sa.select(d.station_id)
+        .where(d.station_id == Station.id, d.local_day.between(period.first, period.last))
+        .where(*read.area_filter(d, target))
+        .exists()
+    )
+    idle = db.session.execute(
+        sa.select(*_COLUMNS, sa.literal(0).label("count"), sa.literal(0).label("uniq"))
+        .where(target.station_clause(), Station.status != StationStatus.CLOSED.value, ~active)
+        .order_by(Station.id)
+        .limit(limit)
+    ).all()
+    if len(idle) == limit:
+        return idle
+    return _least_scan(target, period, limit)
+
+
+def rankings(target: Target, period: Period, stations: int, limit: int) -> tuple[list[dict], list[dict]]:
+    """Return (busiest, least used) stations of a target that covers ``stations`` stations now."""
+    if target.station_ids is not None or stations <= SCAN_LIMIT:
+        busiest, least = _busiest_scan(target, period, limit), _least_scan(target, period, limit)
+    else:
+        busiest, least = _busiest_threshold(target, period, limit), _least_probe(target, period, limit)
+    return [_row(r) for r in busiest], [_row(r) for r in least]

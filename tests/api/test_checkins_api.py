@@ -1,0 +1,210 @@
+"""POST /api/v1/checkins and DELETE /api/v1/checkins/<id>: statuses, bodies and problem+json errors."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+from sqlalchemy import event
+
+from stationfinder.extensions import db
+from stationfinder.models import Checkin, CheckinRollup, Station
+from stationfinder.services import posters
+from tests.factories import StationFactory
+
+URL = "/api/v1/checkins"
+T0 = datetime(2025, 3, 10, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def poster(app):
+    """Return (token, station id, station ref) of a fresh poster."""
+    with app.app_context():
+        station = StationFactory(name="驿站 <script>", ref="gy-1")
+        token = posters.current_poster(station).token
+        db.session.commit()
+        return token, station.id, station.ref
+
+
+def counted(app) -> tuple[int, int]:
+    with app.app_context():
+        rows = db.session.scalar(sa.select(sa.func.count()).select_from(Checkin))
+        total = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(CheckinRollup.count), 0)))
+        return rows, total
+
+
+def assert_problem(response, status: int):
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status and body["title"] and body["type"]
+    return body
+
+
+def test_new_checkin_answers_201_with_the_checkin(app, client, poster):
+    token, station_id, ref = poster
+    with time_machine.travel(T0, tick=False):
+        response = client.post(
+            URL, json={"token": token, "device_id": "phone-1", "category": "food_delivery"}
+        )
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["duplicate"] is False
+    checkin = body["checkin"]
+    assert checkin["station"] == {"id": station_id, "ref": ref, "name": "驿站 <script>"}
+    assert checkin["category"] == "food_delivery"
+    assert datetime.fromisoformat(checkin["created_at"]) == T0
+    assert datetime.fromisoformat(checkin["undo_until"]) == T0 + timedelta(minutes=5)
+    assert counted(app) == (1, 1)
+
+
+def test_repeat_inside_the_window_answers_200_duplicate_and_counts_nothing(app, client, poster):
+    token = poster[0]
+    with time_machine.travel(T0, tick=False):
+        first = client.post(URL, json={"token": token, "device_id": "phone-1"}).get_json()
+    with time_machine.travel(T0 + timedelta(minutes=30), tick=False):
+        response = client.post(URL, json={"token": token, "device_id": "phone-1", "category": "courier"})
+    assert response.status_code == 200
+    assert response.get_json() == {"duplicate": True, "checkin": first["checkin"]}
+    with time_machine.travel(T0 + timedelta(minutes=30, seconds=1), tick=False):
+        assert client.post(URL, json={"token": token, "device_id": "phone-1"}).status_code == 201
+    assert counted(app) == (2, 2)
+
+
+def test_unknown_token_is_404_and_rotated_token_410(app, client, poster):
+    token, station_id, _ = poster
+    body = assert_problem(client.post(URL, json={"token": "A" * 24, "device_id": "x"}), 404)
+    assert body["type"].endswith("unknown-poster")
+    with app.app_context():
+        posters.rotate(db.session.get(Station, station_id), None)
+        db.session.commit()
+    body = assert_problem(client.post(URL, json={"token": token, "device_id": "x"}), 410)
+    assert body["type"].endswith("poster-retired")
+    assert counted(app) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"device_id": "phone-1"},
+        {"token": ""},
+        {"token": "t" * 65},
+        {"token": 12345},
+        {"token": "TOKEN", "device_id": ""},
+        {"token": "TOKEN", "device_id": "x" * 129},
+        {"token": "TOKEN", "device_id": 7},
+        {"token": "TOKEN", "category": "pilot"},
+        {"token": "TOKEN", "lat": 26.5},
+        {"token": "TOKEN", "lat": 91, "lon": 106},
+        {"token": "TOKEN", "lat": "NaN", "lon": 106},
+        {"token": "TOKEN", "lat": True, "lon": 106},
+        {"token": "TOKEN", "unknown": 1},
+        ["TOKEN"],
+    ],
+)
+def test_invalid_fields_are_400_problems(app, client, poster, payload):
+    if isinstance(payload, dict) and payload.get("token") == "TOKEN":
+        payload = dict(payload, token=poster[0])
+    assert_problem(client.post(URL, json=payload), 400)
+    assert counted(app) == (0, 0)
+
+
+def test_device_id_with_control_characters_is_400(app, client, poster):
+    assert_problem(client.post(URL, json={"token": poster[0], "device_id": "a\x00b"}), 400)
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [("token=abc", "application/x-www-form-urlencoded"), ('{"token": "abc"}', "text/plain"), ("", None)],
+)
+def test_non_json_bodies_are_415(app, client, poster, data, content_type):
+    assert_problem(client.post(URL, data=data, content_type=content_type), 415)
+
+
+def test_malformed_json_is_400(client, poster):
+    assert_problem(client.post(URL, data='{"token": ', content_type="application/json"), 400)
+
+
+def test_lat_lon_set_only_the_near_flag(app, client, poster):
+    token = poster[0]
+    with app.app_context():
+        station = db.session.get(Station, poster[1])
+        lat, lon = station.lat, station.lon
+    assert (
+        client.post(URL, json={"token": token, "device_id": "a", "lat": lat, "lon": lon}).status_code == 201
+    )
+    assert (
+        client.post(URL, json={"token": token, "device_id": "b", "lat": lat + 0.01, "lon": lon}).status_code
+        == 201
+    )
+    with app.app_context():
+        flags = db.session.scalars(sa.select(Checkin.near_station).order_by(Checkin.id)).all()
+    assert flags == [True, False]
+
+
+def test_undo_within_the_window_answers_204(app, client, poster):
+    with time_machine.travel(T0, tick=False):
+        checkin_id = client.post(URL, json={"token": poster[0], "device_id": "phone-1"}).get_json()[
+            "checkin"
+        ]["id"]
+    with time_machine.travel(T0 + timedelta(minutes=4), tick=False):
+        response = client.delete(f"{URL}/{checkin_id}", json={"device_id": "phone-1"})
+    assert response.status_code == 204 and response.data == b""
+    assert counted(app) == (0, 0)
+    assert_problem(client.delete(f"{URL}/{checkin_id}", json={"device_id": "phone-1"}), 404)
+
+
+def test_undo_refusals(app, client, poster):
+    with time_machine.travel(T0, tick=False):
+        checkin_id = client.post(URL, json={"token": poster[0], "device_id": "phone-1"}).get_json()[
+            "checkin"
+        ]["id"]
+        assert_problem(client.delete(f"{URL}/{checkin_id}", json={"device_id": "phone-2"}), 409)
+        assert_problem(client.delete(f"{URL}/{checkin_id}", json={}), 400)
+        assert_problem(client.delete(f"{URL}/{checkin_id}", data="device_id=phone-1"), 415)
+        assert_problem(client.delete(f"{URL}/99999999999999999999", json={"device_id": "phone-1"}), 404)
+    with time_machine.travel(T0 + timedelta(minutes=6), tick=False):
+        body = assert_problem(client.delete(f"{URL}/{checkin_id}", json={"device_id": "phone-1"}), 410)
+    assert body["type"].endswith("undo-expired")
+    assert counted(app) == (1, 1)
+
+
+def test_checkin_is_one_immediate_write_transaction_on_sqlite(app, client, poster, database):
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def remember(conn, cursor, statement, *args):
+        statements.append(statement.strip().split()[0:2])
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        assert client.post(URL, json={"token": poster[0], "device_id": "phone-1"}).status_code == 201
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    if database["backend"] == "sqlite":
+        assert statements[0] == ["BEGIN", "IMMEDIATE"]
+        assert [s for s in statements if s[0] == "BEGIN"] == [["BEGIN", "IMMEDIATE"]]
+    else:
+        assert statements
+
+
+def test_openapi_documents_the_checkin_schemas(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    post = doc["paths"]["/api/v1/checkins"]["post"]
+    assert {"200", "201", "404", "410", "415", "429"} <= set(post["responses"])
+    schemas = doc["components"]["schemas"]
+    props = schemas["CheckinIn"]["properties"]
+    assert {"token", "device_id", "category", "lat", "lon"} <= set(props)
+    assert props["category"]["enum"] == ["food_delivery", "courier", "ride_hailing", "truck_driver", "other"]
+    assert props["device_id"]["maxLength"] == 128
+    assert set(schemas["CheckinOut"]["properties"]) == {
+        "id",
+        "station",
+        "category",
+        "created_at",
+        "undo_until",
+    }
+    delete = doc["paths"]["/api/v1/checkins/{checkin_id}"]["delete"]
+    assert {"204", "404", "409", "410"} <= set(delete["responses"])

@@ -1,0 +1,163 @@
+"""Poster pages under /manage: who may print, download, rotate and bulk-print what."""
+
+import pytest
+import sqlalchemy as sa
+
+from stationfinder.extensions import db
+from stationfinder.models import AuditEntry, Poster, User
+from stationfinder.services import posters
+from tests.factories import StationFactory, UserFactory
+from tests.staff import csrf_token, login
+
+STATIONS = {"gy": "520102", "bj": "520502"}
+USERS = {
+    "admin": {"admin": True},
+    "staff_520000": {"region_code": "520000"},
+    "staff_520100": {"region_code": "520100"},
+    "staff_520500": {"region_code": "520500"},
+    "manager_gy": {"manager": True},
+    "manager_bj": {"manager": True},
+}
+MAY_PRINT = {
+    "admin": {"gy", "bj"},
+    "staff_520000": {"gy", "bj"},
+    "staff_520100": {"gy"},
+    "staff_520500": {"bj"},
+    "manager_gy": {"gy"},
+    "manager_bj": {"bj"},
+}
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        stations = {
+            key: StationFactory(name=f"station-{key}", region_code=code) for key, code in STATIONS.items()
+        }
+        for username, traits in USERS.items():
+            managed = [stations[username.split("_")[1]]] if traits.get("manager") else None
+            UserFactory(username=username, stations=managed, **traits)
+        db.session.commit()
+        return {key: s.id for key, s in stations.items()}
+
+
+def poster_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Poster))
+
+
+@pytest.mark.parametrize("username", list(USERS))
+@pytest.mark.parametrize("key", list(STATIONS))
+@pytest.mark.parametrize("action", ["page", "pdf", "png", "svg", "rotate"])
+def test_access_matrix(app, client, world, username, key, action):
+    login(client, username)
+    base = f"/manage/stations/{world[key]}/poster"
+    if action == "page":
+        response = client.get(base)
+    elif action == "rotate":
+        response = client.post(base + "/rotate")
+    else:
+        response = client.get(f"{base}.{action}")
+    if key in MAY_PRINT[username]:
+        assert response.status_code == (303 if action == "rotate" else 200)
+        assert poster_count(app) >= 1
+    else:
+        assert response.status_code == 403
+        assert poster_count(app) == 0
+
+
+@pytest.mark.parametrize(
+    "path", ["/manage/stations/1/poster", "/manage/stations/1/poster.pdf", "/manage/posters"]
+)
+def test_anonymous_visitors_are_sent_to_login(client, world, path):
+    response = client.get(path)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_unknown_station_and_format_are_404(client, world):
+    login(client, "admin")
+    assert client.get("/manage/stations/999999/poster").status_code == 404
+    assert client.get("/manage/stations/99999999999/poster").status_code == 404
+    assert client.get(f"/manage/stations/{world['gy']}/poster.gif").status_code == 404
+
+
+def test_print_page_shows_everything_the_poster_needs(app, client, world):
+    login(client, "manager_gy")
+    html = client.get(f"/manage/stations/{world['gy']}/poster").get_data(as_text=True)
+    with app.app_context():
+        poster = db.session.scalars(sa.select(Poster)).one()
+        url = posters.checkin_url(poster, "http://sf.test")
+        code = posters.display_code(poster.short_code)
+    assert "station-gy" in html and url in html and code in html
+    assert "微信或浏览器扫码签到" in html and "<svg" in html
+    assert "css/poster.css" in html
+
+
+def test_downloads_have_the_right_types(client, world):
+    login(client, "admin")
+    base = f"/manage/stations/{world['gy']}/poster"
+    for fmt, mimetype, magic in [
+        ("pdf", "application/pdf", b"%PDF"),
+        ("png", "image/png", b"\x89PNG"),
+        ("svg", "image/svg+xml", b"<?xml"),
+    ]:
+        response = client.get(f"{base}.{fmt}")
+        assert response.mimetype == mimetype and response.data.startswith(magic)
+        assert f'filename="poster-{world["gy"]}.{fmt}"' in response.headers["Content-Disposition"]
+
+
+def test_rotate_makes_a_new_poster_and_the_old_token_answers_410(app, client, world):
+    login(client, "manager_gy")
+    client.get(f"/manage/stations/{world['gy']}/poster")
+    with app.app_context():
+        old = db.session.scalars(sa.select(Poster)).one().token
+    response = client.post(f"/manage/stations/{world['gy']}/poster/rotate")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert old not in page and "旧二维码已失效" in page
+    assert client.get(f"/c/{old}").status_code == 410
+    assert client.post("/api/v1/checkins", json={"token": old}).status_code == 410
+    with app.app_context():
+        entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "poster_rotate")).one()
+        assert entry.user_id == db.session.scalar(sa.select(User.id).where(User.username == "manager_gy"))
+
+
+def test_rotate_needs_a_csrf_token(app_factory, world):
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    login(client, "admin", csrf=True)
+    page = f"/manage/stations/{world['gy']}/poster"
+    client.get(page)
+    assert client.post(page + "/rotate").status_code == 400
+    assert poster_count(app) == 1
+    assert client.post(page + "/rotate", data={"csrf_token": csrf_token(client, page)}).status_code == 303
+    assert poster_count(app) == 2
+
+
+@pytest.mark.parametrize(
+    ("username", "region", "status"),
+    [
+        ("admin", "520000", 200),
+        ("staff_520000", "520500", 200),
+        ("staff_520500", "520500", 200),
+        ("staff_520500", "520502", 200),
+        ("staff_520500", "520100", 403),
+        ("staff_520500", "520000", 403),
+        ("staff_520100", "520500", 403),
+        ("manager_gy", "520100", 403),
+        ("admin", "52050", 400),
+        ("admin", "110000", 404),
+    ],
+)
+def test_bulk_pdf_is_scope_checked(client, world, username, region, status):
+    login(client, username)
+    response = client.get("/manage/posters", query_string={"region": region})
+    assert response.status_code == status
+    if status == 200:
+        assert response.mimetype == "application/pdf"
+
+
+def test_bulk_pdf_form_defaults_to_the_staff_region(client, world):
+    login(client, "staff_520500")
+    html = client.get("/manage/posters").get_data(as_text=True)
+    assert 'value="520500"' in html

@@ -1,0 +1,30 @@
+"""Helpers for poster tests: rasterize PDFs and decode the QR codes in images."""
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+from PIL import Image
+
+
+def decode_qr(image: Image.Image) -> str:
+    """Return the text of the QR code OpenCV finds in an image."""
+    gray = np.array(image.convert("L"))
+    text, points, _ = cv2.QRCodeDetector().detectAndDecode(gray)
+    assert points is not None, "no QR code found"
+    return text
+
+
+def pdf_pages(body: bytes) -> list[tuple[Image.Image, str]]:
+    """Rasterize each PDF page at 144 dpi and extract its text."""
+    doc = pdfium.PdfDocument(body)
+    try:
+        out = []
+        for index in range(len(doc)):
+            page = doc[index]
+            textpage = page.get_textpage()
+            out.append((page.render(scale=2).to_pil(), textpage.get_text_range()))
+            textpage.close()
+            page.close()
+        return out
+    finally:
+        doc.close()

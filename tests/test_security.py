@@ -1,0 +1,38 @@
+"""The CSP lets map tiles in from the configured tile host only."""
+
+import pytest
+
+from stationfinder.security import content_security_policy
+
+AMAP = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
+
+
+def img_src(url: str) -> str:
+    (directive,) = [d for d in content_security_policy(url).split("; ") if d.startswith("img-src")]
+    return directive
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "https://tile.openstreetmap.org"),
+        (AMAP, "https://*.is.autonavi.com"),
+        ("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", "https://*.tile.openstreetmap.org"),
+        ("http://tiles.internal:8080/{z}/{x}/{y}.png", "http://tiles.internal:8080"),
+        ("https://tiles.example.cn/{s}/{z}/{x}/{y}.png", "https://tiles.example.cn"),
+    ],
+)
+def test_tile_host_is_allowed(url, expected):
+    assert img_src(url) == f"img-src 'self' data: blob: {expected}"
+
+
+@pytest.mark.parametrize("url", ["/tiles/{z}/{x}/{y}.png", "https://a{s}.com/{z}/{x}/{y}.png"])
+def test_no_wide_or_empty_tile_source(url):
+    assert img_src(url) == "img-src 'self' data: blob:"
+
+
+def test_amap_tiles_reach_the_header(app_factory):
+    app = app_factory(MAP_TILE_URL=AMAP, MAP_TILE_CRS="gcj02")
+    csp = app.test_client().get("/").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: blob: https://*.is.autonavi.com" in csp
+    assert "script-src 'self'" in csp
