@@ -7,4 +7,5 @@ Append yours to the list.
 REGISTRY: list[str] = [
     "nearest",
     "import_csv",
+    "checkins",
 ]

@@ -58,7 +58,6 @@ def defaults(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
-        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ["zh_Hans_CN", "en"],
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "API_TITLE": "stationfinder API",
@@ -109,4 +108,4 @@ def finalize(config) -> None:
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
     config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
-    config.setdefault("BABEL_DEFAULT_TIMEZONE", config["TIMEZONE"])
+    config["BABEL_DEFAULT_TIMEZONE"] = config["TIMEZONE"]

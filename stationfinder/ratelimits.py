@@ -35,18 +35,20 @@ def _prefix() -> str:
     return current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
 
 
-def device_key() -> str:
-    """Return the limit key of the requesting device; only a keyed hash of its id reaches the store."""
+def _keyed(value: str) -> str:
+    # Only a keyed hash reaches the limiter's store (Redis), never a device id or an address.
     secret = current_app.config["SECRET_KEY"].encode()
-    # A lone surrogate is legal JSON: the view answers it with 400, so the key must not crash on it.
-    raw = (device_id_from_request() or "").encode("utf-8", "surrogatepass")
-    digest = hmac.new(secret, raw, hashlib.sha256).hexdigest()
-    return f"{_prefix()}device:{digest[:32]}"
+    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def device_key() -> str:
+    """Return the limit key of the requesting device."""
+    return f"{_prefix()}device:{_keyed(device_id_from_request() or '')}"
 
 
 def ip_key() -> str:
     """Return the limit key of the requesting address."""
-    return f"{_prefix()}ip:{get_remote_address()}"
+    return f"{_prefix()}ip:{_keyed(get_remote_address() or '')}"
 
 
 checkin_device_limit = limiter.shared_limit(

@@ -23,6 +23,7 @@ def test_environment_overrides(monkeypatch, tmp_path):
     app = create_app({"TESTING": True})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/x"
     assert app.config["TIMEZONE"] == "Asia/Urumqi"
+    assert app.config["BABEL_DEFAULT_TIMEZONE"] == "Asia/Urumqi"
     assert app.config["PUBLIC_BASE_URL"] == "https://sf.example.cn"
 
 

@@ -125,7 +125,10 @@ def _exclusive_range(self, field, ret, **kwargs) -> dict:
 
 
 def document(api: Api) -> None:
-    """Make the bound Api document problem+json errors; call it before registering blueprints."""
+    """Make the bound Api document what the API answers: problem+json errors, 413s, exclusive bounds.
+
+    Call it after ``api.init_app`` and before registering blueprints (their operations are documented then).
+    """
     spec = api.spec
     spec.components.schema("Problem", schema=Problem)
     # flask-smorest registered one lazy response per status (BAD_REQUEST, ...) with its Error schema;

@@ -55,24 +55,17 @@ def _baidu(lat: str, lon: str, name: str, content: str) -> str:
     )
 
 
-def _apple(lat: float, lon: float, name: str, gcj: tuple[float, float] | None = None) -> str:
-    if gcj is not None:
-        lat, lon = gcj
-    elif not out_of_china(lat, lon):
+def _apple(lat: float, lon: float, name: str) -> str:
+    if not out_of_china(lat, lon):
         lat, lon = wgs84_to_gcj02(lat, lon)
     return f"{APPLE_MAPS}?ll={_fmt(lat)},{_fmt(lon)}&q={name}"
 
 
-def nav_links(
-    lat: float, lon: float, name: str, address: str = "", gcj: tuple[float, float] | None = None
-) -> dict[str, str]:
-    """Return {"amap", "baidu", "apple"} links for a WGS-84 position.
-
-    ``gcj``: the position's GCJ-02 form when the caller has it already (the search index keeps it).
-    """
+def nav_links(lat: float, lon: float, name: str, address: str = "") -> dict[str, str]:
+    """Return {"amap", "baidu", "apple"} links for a WGS-84 position."""
     lat_s, lon_s, name_q = _fmt(lat), _fmt(lon), _q(name)
     return {
         "amap": _amap(lat_s, lon_s, name_q),
+        "apple": _apple(lat, lon, name_q),
         "baidu": _baidu(lat_s, lon_s, name_q, _q(address) if address else name_q),
-        "apple": _apple(lat, lon, name_q, gcj),
     }

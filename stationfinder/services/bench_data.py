@@ -32,7 +32,7 @@ WEEKDAY_WEIGHTS = np.array([1.0, 1.0, 1.0, 1.0, 1.05, 0.9, 0.85])
 CATEGORY_WEIGHTS = np.array([0.46, 0.24, 0.12, 0.06, 0.04, 0.08])  # CATEGORIES then none
 REPEAT_SHARE = 0.3  # chance a check-in continues the previous rider's day in the same county
 DEDUPE_GAP_S = 31 * 60
-_ROLLUP_TABLES = (
+ROLLUP_TABLES = (
     "checkin_rollup",
     "checkin_area_day",
     "checkin_area_month",
@@ -127,6 +127,9 @@ def _insert_stations(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.n
 
 def _day_checkins(rng, n, day, tz, station_cdf, county_of, now):
     """Return arrays (station index, UTC epoch seconds, device, category index, unique mask) of one day."""
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty, empty
     stations = np.searchsorted(station_cdf, rng.random(n) * station_cdf[-1], side="right")
     midnight = datetime.combine(day, time(0), tz)
     length = int((datetime.combine(day + timedelta(days=1), time(0), tz) - midnight).total_seconds())
@@ -148,7 +151,7 @@ def _day_checkins(rng, n, day, tz, station_cdf, county_of, now):
         & (rng.random(n - 1) < REPEAT_SHARE)
     )
     device = np.cumsum(~same) - 1
-    category = rng.choice(len(CATEGORY_WEIGHTS), device[-1] + 1, p=CATEGORY_WEIGHTS)[device] if n else device
+    category = rng.choice(len(CATEGORY_WEIGHTS), device[-1] + 1, p=CATEGORY_WEIGHTS)[device]
     mask = np.zeros(n, dtype=np.int64)
     first_of_device = ~same  # a rider's later check-ins stay in the first one's county
     mask[first_of_device] |= 2 | 4 | 8 | 16
@@ -254,7 +257,7 @@ def seed(
             db.session.execute(sa.text("SET LOCAL work_mem = '256MB'"))
         rollups_bulk.add_range(before + 1, after, zone)
         if postgres:
-            for table in _ROLLUP_TABLES:
+            for table in ROLLUP_TABLES:
                 db.session.execute(sa.text(f"ANALYZE {table}"))
     db.session.flush()
     return Seeded(n_stations, int(per_day.sum()), first, last)

@@ -11,12 +11,14 @@ import functools
 import hashlib
 import hmac
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from pyproj import Geod
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 
 from stationfinder.db import IMMEDIATE
 from stationfinder.extensions import db
@@ -82,10 +84,23 @@ def scopes(station_id: int, region_code: str | None) -> list[tuple[int, str]]:
     return out
 
 
+class _Hot(NamedTuple):
+    """The statements of the check-in hot path, built once per dialect: building costs more than running."""
+
+    lookup: sa.Select
+    claim: sa.Insert
+    seen: sa.Insert
+    add: sa.Insert
+
+
 @functools.cache
-def _upserts(dialect: str) -> tuple:
-    """Return the two hot statements, built once per dialect: building one costs ten times running it."""
+def _hot(dialect: str) -> _Hot:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    lookup = (
+        sa.select(Poster.id, Poster.retired_at, Station)
+        .join(Station, Station.id == Poster.station_id)
+        .where(Poster.token == sa.bindparam("token"))
+    )
     presence = DevicePresence.__table__
     claim = insert(presence).values(
         station_id=sa.bindparam("station_id"),
@@ -98,7 +113,8 @@ def _upserts(dialect: str) -> tuple:
         where=presence.c.last_at < sa.bindparam("cutoff", type_=UTCDateTime()),
     ).returning(presence.c.station_id)
     seen = insert(DeviceDay.__table__).on_conflict_do_nothing().returning(DeviceDay.scope)
-    return claim, seen
+    add = sa.insert(Checkin.__table__).returning(Checkin.__table__.c.id)
+    return _Hot(lookup, claim, seen, add)
 
 
 def _dialect() -> str:
@@ -130,9 +146,8 @@ def near_station(station: Station, lat: float, lon: float) -> bool:
 
 def _claim_presence(station_id: int, hashed: str, now: datetime, cutoff: datetime) -> bool:
     """Return whether this check-in counts, marking the device present; False inside the dedupe window."""
-    claim, _ = _upserts(_dialect())
     params = {"station_id": station_id, "device_hash": hashed, "now": now, "cutoff": cutoff}
-    return db.session.execute(claim, params).first() is not None
+    return db.session.connection().execute(_hot(_dialect()).claim, params).first() is not None
 
 
 def _present(station_id: int, hashed: str, cutoff: datetime) -> bool:
@@ -159,9 +174,8 @@ def _latest(station_id: int, hashes: list[str], since: datetime) -> Checkin | No
 
 def _first_in_scopes(day: date, hashed: str, pairs: list[tuple[int, str]]) -> int:
     """Mark the device seen in each scope today and return the bits of the scopes it is new in."""
-    _, seen = _upserts(_dialect())
     rows = [{"local_day": day, "scope": scope, "device_hash": hashed} for _, scope in pairs]
-    inserted = set(db.session.scalars(seen, rows))
+    inserted = set(db.session.connection().execute(_hot(_dialect()).seen, rows).scalars())
     return sum(bit for bit, scope in pairs if scope in inserted)
 
 
@@ -183,11 +197,7 @@ def record(
     if category is not None and category not in CATEGORIES:
         raise InvalidInput("category must be one of " + ", ".join(CATEGORIES))
     _begin_write()
-    row = db.session.execute(
-        sa.select(Poster.id, Poster.retired_at, Station)
-        .join(Station, Station.id == Poster.station_id)
-        .where(Poster.token == token)
-    ).first()
+    row = db.session.execute(_hot(_dialect()).lookup, {"token": token}).first()
     if row is None:
         raise NotFound("no such poster")
     poster_id, retired_at, station = row
@@ -216,19 +226,21 @@ def record(
                 .values(last_at=now)
             )
         mask = _first_in_scopes(day, hashed, scopes(station.id, station.region_code))
-    checkin = Checkin(
-        station=station,
-        station_id=station.id,
-        poster_id=poster_id,
-        created_at=now,
-        local_day=day,
-        device_hash=hashed,
-        category=category,
-        near_station=near_flag,
-        unique_mask=mask or 0,
-    )
+    values = {
+        "station_id": station.id,
+        "poster_id": poster_id,
+        "created_at": now,
+        "local_day": day,
+        "device_hash": hashed,
+        "category": category,
+        "near_station": near_flag,
+        "unique_mask": mask or 0,
+    }
+    # A Core INSERT, then the row enters the session as if loaded: the ORM flush would cost as much again.
+    checkin = Checkin(id=db.session.connection().execute(_hot(_dialect()).add, values).scalar_one(), **values)
+    checkin.station = station
+    make_transient_to_detached(checkin)
     db.session.add(checkin)
-    db.session.flush()
     rollups.apply(checkin, +1)
     return checkin, False
 

@@ -23,7 +23,6 @@ from flask import Flask, current_app
 
 from stationfinder.amenities import to_mask
 from stationfinder.extensions import db
-from stationfinder.geo.coords import gcj02_offsets
 from stationfinder.geo.sphere import SphereIndex
 from stationfinder.models import DatasetVersion, Station, StationStatus
 from stationfinder.services import dataset, stations
@@ -49,7 +48,8 @@ _NUMERIC = {
     "is_demo": ("b", bool),
     "last_verified": ("d", np.float64),
 }
-_CHUNK = 5_000
+# Small chunks keep the build's transient memory (row objects) small.
+_CHUNK = 1_000
 _OPEN = StationStatus.OPEN.value
 # Riders near each other get the same stations; keep that many shaped (about 1.5 KB each).
 _CACHE_SIZE = 2048
@@ -96,8 +96,6 @@ class StationIndex:
     regions: Categories
     statuses: Categories
     access: Categories
-    gcj_dlat: np.ndarray
-    gcj_dlon: np.ndarray
     points: SphereIndex
     build_seconds: float = 0.0
     checked_at: float = field(default_factory=time.monotonic)
@@ -167,7 +165,6 @@ class StationIndex:
         columns = {name: np.frombuffer(numeric[name], dtype=dtype) for name, (_, dtype) in _NUMERIC.items()}
         frozen = {name: c.freeze() for name, c in categories.items()}
         statuses = frozen["statuses"]
-        gcj_dlat, gcj_dlon = gcj02_offsets(columns["lat"], columns["lon"])
         is_open_status = (
             statuses.codes == statuses.values.index(_OPEN)
             if _OPEN in statuses.values
@@ -177,9 +174,6 @@ class StationIndex:
             version=version,
             **columns,
             is_open_status=is_open_status,
-            # Apple Maps links need GCJ-02 positions; vectorised here, they cost nothing per answer.
-            gcj_dlat=gcj_dlat,
-            gcj_dlon=gcj_dlon,
             **packed,
             **frozen,
             points=SphereIndex(
@@ -252,15 +246,19 @@ class StationIndex:
         """Return the query-independent parts of station objects, reading each column once for all rows."""
         ix = np.asarray(rows, dtype=np.int64)
         lat, lon = self.lat[ix], self.lon[ix]
-        gcj_lat, gcj_lon = (lat + self.gcj_dlat[ix]).tolist(), (lon + self.gcj_dlon[ix]).tolist()
         columns = zip(
-            rows,
             self.ids[ix].tolist(),
+            self.refs.take(rows),
+            self.names.take(rows),
+            self.addresses.take(rows),
             lat.tolist(),
             lon.tolist(),
-            gcj_lat,
-            gcj_lon,
             self.masks[ix].tolist(),
+            self.hours.take(ix),
+            self.regions.take(ix),
+            self.statuses.take(ix),
+            self.access.take(ix),
+            self.phones.take(rows),
             self.seats[ix].tolist(),
             self.area_m2[ix].tolist(),
             self.last_verified[ix].tolist(),
@@ -270,19 +268,18 @@ class StationIndex:
         return [
             stations.shape(
                 id=station_id,
-                ref=self.refs[i] or None,
-                name=self.names[i],
-                address=self.addresses[i],
+                ref=ref or None,
+                name=name,
+                address=address,
                 lat=la,
                 lon=lo,
-                gcj=(g_la, g_lo),
                 amenity_mask=mask,
-                opening_hours=self.hours[i],
-                region_code=self.regions[i],
-                status=self.statuses[i],
+                opening_hours=hours,
+                region_code=region,
+                status=status,
                 open_now=False,
-                access=self.access[i],
-                phone=self.phones[i],
+                access=access,
+                phone=phone,
                 seats=None if seats < 0 else seats,
                 area_m2=None if area < 0 else area,
                 last_verified_at=None
@@ -290,14 +287,30 @@ class StationIndex:
                 else stations.iso_utc(datetime.fromtimestamp(verified, UTC)),
                 is_demo=demo,
             )
-            for i, station_id, la, lo, g_la, g_lo, mask, seats, area, verified, demo in columns
+            for (
+                station_id,
+                ref,
+                name,
+                address,
+                la,
+                lo,
+                mask,
+                hours,
+                region,
+                status,
+                access,
+                phone,
+                seats,
+                area,
+                verified,
+                demo,
+            ) in columns
         ]
 
     @property
     def nbytes(self) -> int:
         """Return the approximate memory the columns and the tree hold."""
         arrays = (self.ids, self.lat, self.lon, self.masks, self.is_open_status, self.seats, self.area_m2)
-        arrays += (self.gcj_dlat, self.gcj_dlon)
         total = sum(a.nbytes for a in arrays) + self.is_demo.nbytes + self.last_verified.nbytes
         total += sum(p.nbytes for p in (self.refs, self.names, self.addresses, self.phones))
         total += sum(c.codes.nbytes for c in (self.hours, self.regions, self.statuses, self.access))

@@ -37,6 +37,11 @@ class PackedStrings:
         offsets = self._offsets
         return self._blob[offsets[i] : offsets[i + 1]].decode()
 
+    def take(self, rows: list[int]) -> list[str]:
+        """Return the strings at ``rows``."""
+        blob, offsets = self._blob, self._offsets
+        return [blob[offsets[i] : offsets[i + 1]].decode() for i in rows]
+
     @property
     def nbytes(self) -> int:
         return len(self._blob) + self._offsets.itemsize * len(self._offsets)
@@ -71,6 +76,11 @@ class Categories:
 
     def __getitem__(self, i: int):
         return self.values[self.codes[i]]
+
+    def take(self, rows) -> list:
+        """Return the values at ``rows`` (an integer array or list)."""
+        values = self.values
+        return [values[c] for c in self.codes[rows].tolist()]
 
     def __len__(self) -> int:
         return len(self.codes)

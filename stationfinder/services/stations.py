@@ -109,7 +109,6 @@ def shape(
     status: str,
     open_now: bool,
     distance_m: float | None = None,
-    gcj: tuple[float, float] | None = None,
     **extra,
 ) -> dict:
     """Return the API's station object from plain fields (shared by the ORM path and the search index)."""
@@ -126,10 +125,11 @@ def shape(
         "opening_hours": opening_hours,
         "region_code": region_code,
         "status": status,
-        "nav": nav_links(lat, lon, name, address, gcj),
+        "nav": nav_links(lat, lon, name, address),
     }
     out.update(extra)
-    return out
+    # Keys in sorted order: the JSON encoder sorts them, and sorting sorted keys is nearly free.
+    return dict(sorted(out.items()))
 
 
 def iso_utc(moment: datetime | None) -> str | None:

@@ -258,29 +258,31 @@ def child_regions(target: Target, depth: int) -> list[str]:
 
 
 def station_groups(query: Query) -> list[dict]:
-    """Return one group per station (key: ref, or id without one), zero-check-in stations included."""
-    totals_q = read.station_totals(query.target, query.period)
-    rows = db.session.execute(
-        sa.select(Station.id, Station.ref, Station.name, totals_q.c.count, totals_q.c.uniq).join(
-            totals_q, totals_q.c.station_id == Station.id
-        )
-    ).all()
-    seen = {row.id for row in rows}
-    out = [_station_group(r.id, r.ref, r.name, r.count, r.uniq) for r in rows]
-    listing = sa.select(Station.id, Station.ref, Station.name).where(query.target.station_clause())
-    out.extend(
-        _station_group(r.id, r.ref, r.name, 0, 0) for r in db.session.execute(listing) if r.id not in seen
+    """Return one group per station (key: ref, or id without one), zero-check-in stations included.
+
+    Stations the target covers now come with their counts (zero if none); a station
+    that has since moved out still shows what it counted here.
+    """
+    totals = read.station_totals(query.target, query.period).element.cte("totals")
+    clause = query.target.station_clause()
+    columns = (Station.id, Station.ref, Station.name)
+    here = (
+        sa.select(*columns, sa.func.coalesce(totals.c.count, 0), sa.func.coalesce(totals.c.uniq, 0))
+        .outerjoin(totals, totals.c.station_id == Station.id)
+        .where(clause)
     )
-    return out
-
-
-def _station_group(station_id, ref, name, count, uniq) -> dict:
-    return {
-        "key": ref or str(station_id),
-        "label": name,
-        "count": int(count or 0),
-        "unique_devices": int(uniq or 0),
-    }
+    gone = totals.c.station_id.not_in(sa.select(Station.id).where(clause))
+    moved = (
+        sa.select(*columns, totals.c.count, totals.c.uniq)
+        .select_from(totals)
+        .join(Station, Station.id == totals.c.station_id)
+        .where(gone)
+    )
+    rows = db.session.execute(sa.union_all(here, moved))
+    return [
+        {"key": ref or str(station_id), "label": name, "count": int(count), "unique_devices": int(uniq)}
+        for station_id, ref, name, count, uniq in rows
+    ]
 
 
 def checkin_stats(

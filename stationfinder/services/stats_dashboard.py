@@ -12,6 +12,7 @@ from stationfinder.services.stats import Query
 # Above this many stations the map shows one circle per region below the one asked.
 MAP_STATION_LIMIT = 1500
 RANKING_LIMIT = 10
+COUNT_CACHE_MIN = 5_000
 
 
 def _change(current: int, previous: int) -> float | None:
@@ -43,8 +44,24 @@ def summary(query: Query) -> dict:
 
 
 def station_count(query: Query) -> int:
-    """Return how many stations the target covers now."""
-    return db.session.scalar(sa.select(sa.func.count(Station.id)).where(query.target.station_clause())) or 0
+    """Return how many stations the target covers now.
+
+    Counting a province's or the country's stations reads tens of thousands of
+    index entries, so big counts are kept per worker until the stations dataset
+    version moves (small ones are cheap and always fresh).
+    """
+    cache = current_app.extensions.setdefault("stationfinder.stats_station_counts", {})
+    key = (query.target.area, query.target.station_ids)
+    version = dataset.current()
+    hit = cache.get(key)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    count = db.session.scalar(sa.select(sa.func.count(Station.id)).where(query.target.station_clause())) or 0
+    if count >= COUNT_CACHE_MIN:
+        if len(cache) > 512:
+            cache.clear()
+        cache[key] = (version, count)
+    return count
 
 
 def heatmap(query: Query) -> list[list[int]]:

@@ -1,0 +1,336 @@
+"""Statistics at national scale: the stats API and the dashboard against a raw GROUP BY over check-ins.
+
+Seeds 186,100 stations and 10 million check-ins over a year with ``flask bench-data`` into a
+PostgreSQL schema of its own (dropped afterwards), then a fresh child process measures through
+the Flask test client, interleaved, ``--repeat`` times each:
+
+- ``GET /api/v1/stats/checkins`` for national 30 days by day, the biggest province by station,
+  its biggest county by hour, one year by region (and a few more);
+- ``GET /dashboard/`` (every section, HTML rendered) for the country, the province and the county;
+- the same questions as a plain GROUP BY over the ``checkin`` table (fewer runs: they are slow).
+
+Run ``python -m benchmarks.stats [--pg [URL]] [--stations N] [--checkins N] [--sqlite]``;
+``--reuse SCHEMA`` measures an already seeded PostgreSQL schema (kept). Results go to
+``docs/benchmarks.md`` under "## Statistics (issue 4)".
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from benchmarks.doc_sections import write_section
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+HEADING = "## Statistics (issue 4)"
+TARGET_MS = 200.0
+PASSWORD = "bench-password-123"
+
+
+def _pg_url(url: str) -> str:
+    return "postgresql+psycopg://" + url[len("postgresql://") :] if url.startswith("postgresql://") else url
+
+
+def _env(url: str, schema: str | None) -> dict:
+    env = dict(os.environ, RATELIMIT_ENABLED="false", SECRET_KEY="bench-secret-key-0123456789abcdef")
+    if schema:
+        env["DATABASE_URL"] = f"{url}?options=-csearch_path%3D{schema}"
+    else:
+        env["DATABASE_URL"] = url
+    return env
+
+
+def seed(url: str, schema: str | None, stations: int, checkins: int) -> float:
+    """Create the tables and run ``flask bench-data``; return the seconds it took."""
+    code = (
+        "from stationfinder import create_app\nfrom stationfinder.extensions import db\n"
+        "from stationfinder.models import Base\napp = create_app()\n"
+        "with app.app_context():\n    Base.metadata.create_all(db.engine)\n"
+    )
+    env = _env(url, schema)
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+    flask = os.path.join(os.path.dirname(sys.executable), "flask")
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            flask,
+            "--app",
+            "stationfinder",
+            "bench-data",
+            "--stations",
+            str(stations),
+            "--checkins",
+            str(checkins),
+        ],
+        env=env,
+        check=True,
+    )
+    return time.perf_counter() - started
+
+
+def _stats(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return {"median_ms": statistics.median(ordered), "p95_ms": p95, "n": len(ordered)}
+
+
+def child(url: str, schema: str | None, repeat: int, raw_repeat: int) -> dict:
+    """Measure in this (fresh) process and return the results."""
+    import sqlalchemy as sa
+
+    from stationfinder import create_app
+    from stationfinder.extensions import db
+    from stationfinder.models import Station, User
+    from stationfinder.services import accounts
+
+    config = {"RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False}
+    os.environ.update(_env(url, schema))
+    app = create_app(config)
+    with app.app_context():
+        prefix2 = sa.func.substr(Station.region_code, 1, 2)
+        by_province = db.session.execute(
+            sa.select(prefix2, sa.func.count()).group_by(prefix2).order_by(sa.func.count().desc())
+        ).first()
+        province = by_province[0] + "0000"
+        county = db.session.execute(
+            sa.select(Station.region_code, sa.func.count())
+            .where(Station.region_code.like(by_province[0] + "%"))
+            .group_by(Station.region_code)
+            .order_by(sa.func.count().desc())
+        ).first()[0]
+        tz = app.config["TIMEZONE"]
+        today = datetime.now(ZoneInfo(tz)).date()
+        users = {}
+        roles = (("b-admin", "admin", None), ("b-prov", "staff", province), ("b-county", "staff", county))
+        for name, role, region in roles:
+            user = db.session.scalar(sa.select(User).where(User.username == name))
+            if user is None:
+                user = accounts.create_user(name, PASSWORD, role, region=region)
+            users[name] = accounts.issue_token(user)
+        db.session.commit()
+        counts = {
+            "stations": db.session.scalar(sa.select(sa.func.count(Station.id))),
+            "checkins": db.session.scalar(sa.text("SELECT count(*) FROM checkin")),
+        }
+    year_from = (today - timedelta(days=364)).isoformat()
+    month_from = (today - timedelta(days=29)).isoformat()
+    api = {
+        "national, 30 days, by day": ("b-admin", {"group_by": "day"}),
+        "biggest province, 30 days, by station": ("b-prov", {"group_by": "station"}),
+        "its biggest county, 30 days, by hour": ("b-county", {"group_by": "hour"}),
+        "national, 1 year, by region": ("b-admin", {"group_by": "region", "from": year_from}),
+        "national, 30 days, total": ("b-admin", {}),
+        "province, 1 year, by station": ("b-prov", {"group_by": "station", "from": year_from}),
+        "province, 30 days, by region (cities)": ("b-prov", {"group_by": "region"}),
+    }
+    pages = {
+        "national, 30 days": ("b-admin", {}),
+        "national, 1 year": ("b-admin", {"from": year_from}),
+        "biggest province, 30 days": ("b-prov", {}),
+        "its biggest county, 30 days": ("b-county", {}),
+    }
+    clients = {}
+    for name in users:
+        client = app.test_client()
+        response = client.post("/login", data={"username": name, "password": PASSWORD})
+        assert response.status_code == 302, response.status_code
+        clients[name] = client
+    samples: dict[str, list[float]] = {f"api: {k}": [] for k in api} | {f"page: {k}": [] for k in pages}
+    for round_ in range(repeat + 1):
+        for label, (user, params) in api.items():
+            started = time.perf_counter()
+            response = app.test_client().get(
+                "/api/v1/stats/checkins",
+                query_string=params,
+                headers={"Authorization": f"Bearer {users[user]}"},
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+            assert response.status_code == 200, response.get_data(as_text=True)[:300]
+            if round_:  # the first round warms caches and connections
+                samples[f"api: {label}"].append(elapsed)
+        for label, (user, params) in pages.items():
+            started = time.perf_counter()
+            response = clients[user].get("/dashboard/", query_string=params)
+            elapsed = (time.perf_counter() - started) * 1000
+            assert response.status_code == 200, response.status_code
+            if round_:
+                samples[f"page: {label}"].append(elapsed)
+    prefix = by_province[0]
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    raw_sql = {
+        "national, 30 days, by day": (
+            "SELECT local_day, count(*) FROM checkin WHERE local_day BETWEEN :m AND :t GROUP BY 1",
+        ),
+        "biggest province, 30 days, by station": (
+            "SELECT c.station_id, count(*) FROM checkin c JOIN station s ON s.id = c.station_id "
+            "WHERE s.region_code >= :p AND s.region_code < :u AND c.local_day BETWEEN :m AND :t GROUP BY 1",
+        ),
+        "its biggest county, 30 days, by hour": (
+            "SELECT HOUR, count(*) FROM checkin c "
+            "JOIN station s ON s.id = c.station_id WHERE s.region_code = :c "
+            "AND c.local_day BETWEEN :m AND :t GROUP BY 1",
+        ),
+        "national, 1 year, by region": (
+            "SELECT substr(s.region_code, 1, 2), count(*) FROM checkin c "
+            "JOIN station s ON s.id = c.station_id WHERE c.local_day BETWEEN :y AND :t GROUP BY 1",
+        ),
+    }
+    params = {"m": month_from, "t": today.isoformat(), "y": year_from, "p": prefix, "u": upper, "c": county}
+    raw: dict[str, list[float]] = {k: [] for k in raw_sql}
+    engine = sa.create_engine(_pg_url(url) if url.startswith("postgres") else url, **_engine_options(schema))
+    postgres = engine.dialect.name == "postgresql"
+    hour = (
+        f"extract(hour FROM c.created_at AT TIME ZONE '{tz}')" if postgres else "strftime('%H', c.created_at)"
+    )
+    with engine.connect() as conn:
+        for _ in range(raw_repeat):
+            for label, (sql,) in raw_sql.items():
+                sql = sql.replace("HOUR", hour)
+                bound = {k: v for k, v in params.items() if f":{k}" in sql}
+                if postgres:
+                    for name in ("m", "t", "y"):
+                        sql = sql.replace(f":{name} ", f"CAST(:{name} AS DATE) ")
+                started = time.perf_counter()
+                conn.execute(sa.text(sql), bound).all()
+                raw[label].append((time.perf_counter() - started) * 1000)
+    engine.dispose()
+    return {
+        "counts": counts,
+        "province": province,
+        "county": county,
+        "cpus": os.cpu_count(),
+        "load": os.getloadavg(),
+        "results": {k: _stats(v) for k, v in samples.items()},
+        "raw": {k: _stats(v) for k, v in raw.items()},
+    }
+
+
+def _engine_options(schema: str | None) -> dict:
+    return {"connect_args": {"options": f"-csearch_path={schema}"}} if schema else {}
+
+
+def _run_child(url: str, schema: str | None, repeat: int, raw_repeat: int) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.stats", "--child", json.dumps([url, schema, repeat, raw_repeat])],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_postgres(
+    url: str, stations: int, checkins: int, repeat: int, raw_repeat: int, reuse: str | None
+) -> dict:
+    import sqlalchemy as sa
+
+    url = _pg_url(url)
+    if reuse:
+        return {"backend": "PostgreSQL", "seed_s": None, **_run_child(url, reuse, repeat, raw_repeat)}
+    schema = "bench_stats_" + uuid.uuid4().hex[:10]
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        seed_s = seed(url, schema, stations, checkins)
+        return {"backend": "PostgreSQL", "seed_s": seed_s, **_run_child(url, schema, repeat, raw_repeat)}
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def run_sqlite(stations: int, checkins: int, repeat: int, raw_repeat: int, workdir: str) -> dict:
+    url = f"sqlite:///{workdir}/stats.sqlite"
+    seed_s = seed(url, None, stations, checkins)
+    return {"backend": "SQLite", "seed_s": seed_s, **_run_child(url, None, repeat, raw_repeat)}
+
+
+def _verdict(ms: float) -> str:
+    return "yes" if ms < TARGET_MS else "**NO**"
+
+
+def report(results: list[dict]) -> str:
+    """Return the markdown section for docs/benchmarks.md."""
+    lines = [HEADING, ""]
+    for r in results:
+        counts = r["counts"]
+        seeded = (
+            f"seeded by `flask bench-data` in {r['seed_s']:.0f} s"
+            if r["seed_s"]
+            else "a schema seeded earlier"
+        )
+        runs = next(iter(r["results"].values()))["n"]
+        size = f"{counts['stations']:,} stations, {counts['checkins']:,} check-ins over a year"
+        lines += [
+            f"### {r['backend']}: {size}",
+            "",
+            f"`python -m benchmarks stats` — {seeded}; biggest province {r['province']}, its biggest county "
+            f"{r['county']}; Flask test client in a fresh process, {runs} "
+            f"timed runs each after one warm-up, {r['cpus']} CPUs, load average "
+            f"{', '.join(f'{x:.1f}' for x in r['load'])} at the end; {time.strftime('%Y-%m-%d')}.",
+            "",
+            "| question | median | p95 | < 200 ms | raw GROUP BY over `checkin`, median |",
+            "|---|---|---|---|---|",
+        ]
+        for label, s in r["results"].items():
+            kind, question = label.split(": ", 1)
+            raw = r["raw"].get(question) if kind == "api" else None
+            raw_text = (
+                f"{raw['median_ms']:,.0f} ms ({raw['median_ms'] / s['median_ms']:,.0f}× slower)"
+                if raw
+                else ""
+            )
+            name = f"API {question}" if kind == "api" else f"dashboard page, {question}"
+            times = f"{s['median_ms']:.1f} ms | {s['p95_ms']:.1f} ms | {_verdict(s['p95_ms'])}"
+            lines.append(f"| {name} | {times} | {raw_text} |")
+        lines.append("")
+    lines += [
+        "The raw GROUP BY counts check-ins only (no unique devices) and is what the API would cost without "
+        "rollups. The API and page times include authentication, parsing, the rollup queries, JSON or HTML.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(prog="benchmarks.stats", description=__doc__.split("\n")[0])
+    parser.add_argument("--stations", type=int, default=186_100)
+    parser.add_argument("--checkins", type=int, default=10_000_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--raw-repeat", type=int, default=3)
+    parser.add_argument(
+        "--pg", nargs="?", const=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG), default=None
+    )
+    parser.add_argument("--reuse", help="measure this already seeded PostgreSQL schema; keep it")
+    parser.add_argument("--sqlite", action="store_true", help="also measure SQLite (seeding it is slow)")
+    parser.add_argument("--no-doc", action="store_true", help="do not update docs/benchmarks.md")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(*json.loads(args.child))))
+        return []
+    results = [
+        run_postgres(
+            args.pg or DEFAULT_PG, args.stations, args.checkins, args.repeat, args.raw_repeat, args.reuse
+        )
+    ]
+    if args.sqlite:
+        with tempfile.TemporaryDirectory(prefix="bench-stats-") as workdir:
+            results.append(run_sqlite(args.stations, args.checkins, args.repeat, args.raw_repeat, workdir))
+    section = report(results)
+    print(section)
+    if not args.no_doc:
+        write_section(HEADING, section)
+    return results
+
+
+if __name__ == "__main__":
+    main()

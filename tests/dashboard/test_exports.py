@@ -1,0 +1,106 @@
+"""Exports: every dashboard table as CSV (UTF-8 with BOM) and XLSX, read back, with filters and scope."""
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from stationfinder.extensions import db
+from stationfinder.models import Station
+from tests.staff import login
+from tests.stats_world import build_world, make_users, world_total
+
+TABLES = ("summary", "days", "heatmap", "busiest", "least_used", "categories", "regions", "map")
+RANGE = {"from": "2025-03-01", "to": "2025-03-10", "lang": "zh"}
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        build_world()
+        make_users()
+
+
+def read_csv(response) -> list[list[str]]:
+    assert response.content_type.startswith("text/csv")
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def read_xlsx(response) -> tuple[list[list], dict]:
+    assert response.content_type.startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+    book = load_workbook(io.BytesIO(response.data))
+    rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    info = {k: v for k, v in book["info"].iter_rows(values_only=True)}
+    return rows, info
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_every_table_exports_the_same_rows_as_csv_and_xlsx(client, world, name):
+    login(client, "gy")
+    as_csv = read_csv(client.get(f"/dashboard/export/{name}.csv", query_string=RANGE))
+    as_xlsx, info = read_xlsx(client.get(f"/dashboard/export/{name}.xlsx", query_string=RANGE))
+    assert as_csv[0] == [str(c) for c in as_xlsx[0]]
+    assert len(as_csv) == len(as_xlsx) > 1
+    for text_row, cell_row in zip(as_csv[1:], as_xlsx[1:], strict=True):
+        assert [_same(t) for t in text_row] == [_same(c) for c in cell_row]
+    assert "2025-03-01" in info.values() and "2025-03-10" in info.values()
+
+
+def _same(value):
+    """Return a cell as CSV and XLSX both hold it: numbers as floats, blanks as ""."""
+    if value is None or value == "":
+        return ""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def test_exports_hold_only_the_callers_region(client, world):
+    login(client, "gy")
+    days = read_csv(client.get("/dashboard/export/days.csv", query_string=RANGE))
+    assert sum(int(r[1]) for r in days[1:]) == world_total("520100")
+    stations = read_csv(client.get("/dashboard/export/map.csv", query_string=RANGE))
+    keys = {r[0] for r in stations[1:]}
+    assert "gy-yunyan-1" in keys and not keys & {"bj-qxg-1", "sz-nanshan-1", "bj-chaoyang-1"}
+    regions = read_csv(client.get("/dashboard/export/regions.csv", query_string=RANGE))
+    assert {r[0] for r in regions[1:]} == {"520102", "520103"}
+    assert (
+        client.get("/dashboard/export/days.csv", query_string={**RANGE, "region": "520500"}).status_code
+        == 403
+    )
+
+
+def test_exports_follow_the_filters(client, world):
+    login(client, "admin")
+    rows = read_csv(client.get("/dashboard/export/days.csv", query_string={**RANGE, "region": "520502"}))
+    assert sum(int(r[1]) for r in rows[1:]) == world_total("520502")
+    short = read_csv(client.get("/dashboard/export/days.csv", query_string={**RANGE, "from": "2025-03-09"}))
+    assert [r[0] for r in short[1:]] == ["2025-03-09", "2025-03-10"]
+    heat = read_csv(client.get("/dashboard/export/heatmap.csv", query_string=RANGE))
+    assert len(heat) == 8 and len(heat[0]) == 25
+    assert sum(int(v) for r in heat[1:] for v in r[1:]) == world_total(None)
+
+
+def test_station_names_cannot_become_formulas(client, app, world):
+    with app.app_context():
+        station = db.session.query(Station).filter_by(ref="gy-yunyan-1").one()
+        station.name = '=HYPERLINK("http://evil.test","x")'
+        db.session.commit()
+    login(client, "admin")
+    rows = read_csv(client.get("/dashboard/export/busiest.csv", query_string=RANGE))
+    names = [r[2] for r in rows[1:]]
+    assert '\'=HYPERLINK("http://evil.test","x")' in names
+    book = load_workbook(io.BytesIO(client.get("/dashboard/export/busiest.xlsx", query_string=RANGE).data))
+    cells = [
+        c for row in book.worksheets[0].iter_rows() for c in row if c.value and str(c.value).startswith("=")
+    ]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_unknown_tables_and_formats_are_404(client, world):
+    login(client, "admin")
+    assert client.get("/dashboard/export/secrets.csv").status_code == 404
+    assert client.get("/dashboard/export/days.pdf").status_code == 404
