@@ -28,6 +28,7 @@
     mode: "nearest",
     position: null,
     amenities: [],
+    openNow: false,
     region: "",
     q: "",
     searched: false,
@@ -102,6 +103,16 @@
   }
 
   /* Chips */
+  var openChip = node("button", "chip chip-open", T.openNow);
+  openChip.type = "button";
+  openChip.setAttribute("aria-pressed", "false");
+  openChip.addEventListener("click", function () {
+    state.openNow = openChip.getAttribute("aria-pressed") !== "true";
+    openChip.setAttribute("aria-pressed", state.openNow ? "true" : "false");
+    refresh();
+  });
+  chipsBox.appendChild(openChip);
+
   data.amenities.forEach(function (a) {
     var b = node("button", "chip", a.icon + " " + a.label);
     b.type = "button";
@@ -161,6 +172,7 @@
       lon: p.lon.toFixed(6),
       limit: data.nearestLimit,
       amenity: state.amenities,
+      open_now: state.openNow ? "true" : "",
     });
     load(url, "nearest");
   }
@@ -310,14 +322,16 @@
 
   function render(body, kind) {
     var list = body.stations || [];
+    // The nearest search filters on the server; a district or name search is filtered here.
+    if (state.openNow && kind !== "nearest") list = list.filter(function (s) { return s.open_now; });
     results.removeAttribute("aria-busy");
     results.textContent = "";
     state.stations = list;
     if (!list.length) {
-      setStatus(kind === "nearest" && state.amenities.length ? T.emptyNearest : T.emptySearch);
+      setStatus(kind === "nearest" && (state.amenities.length || state.openNow) ? T.emptyNearest : T.emptySearch);
     } else if (kind === "nearest") {
       setStatus(list.length === 1 ? T.nearestOne : fill(T.nearestCount, { n: list.length }));
-    } else if (typeof body.total === "number" && body.total > list.length) {
+    } else if (!state.openNow && typeof body.total === "number" && body.total > list.length) {
       setStatus(fill(T.searchMore, { shown: list.length, n: body.total }));
     } else {
       setStatus(list.length === 1 ? T.searchOne : fill(T.searchCount, { n: list.length }));

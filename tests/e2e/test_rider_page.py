@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from stationfinder.extensions import db
 from stationfinder.geo.nav import nav_links
+from stationfinder.models import Station
 from stationfinder.services import dataset
 from tests.factories import StationFactory
 
@@ -129,6 +130,23 @@ def test_amenity_chips_filter_the_list(app, phone):
     page.locator(".chip", has_text="空调").click()
     chip.click()
     expect(names(page)).to_have_count(4)
+    expect(names(page).first).to_have_text("云岩驿站")
+
+
+def test_open_now_chip_keeps_only_open_stations(app, phone):
+    rows = seed(app)
+    with app.app_context():
+        nearest = db.session.get(Station, rows["云岩驿站"]["id"])
+        nearest.status = "temporarily_closed"
+        dataset.bump()
+        db.session.commit()
+    page = phone(RIDER).open("/")
+    assert titles(page)[0] == "云岩驿站"
+    chip = page.locator(".chip", has_text="开放中")
+    chip.click()
+    assert chip.get_attribute("aria-pressed") == "true"
+    expect(names(page)).to_have_text(["南明驿站", "花溪驿站", "七星关驿站"])
+    chip.click()
     expect(names(page).first).to_have_text("云岩驿站")
 
 
