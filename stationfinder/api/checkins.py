@@ -93,7 +93,22 @@ def checkin_json(checkin: Checkin) -> dict:
     }
 
 
-def _http_error(exc: Exception, cls, slug: str):
+# How each domain error of the service reads on the API: (HTTP error, problem type slug).
+RECORD_ERRORS = {
+    NoSuchThing: (NotFound, "unknown-poster"),
+    Gone: (GoneError, "poster-retired"),
+    InvalidInput: (BadRequest, "invalid-checkin"),
+}
+UNDO_ERRORS = {
+    NoSuchThing: (NotFound, "unknown-checkin"),
+    Forbidden: (Conflict, "not-your-checkin"),
+    Gone: (GoneError, "undo-expired"),
+    InvalidInput: (BadRequest, "invalid-undo"),
+}
+
+
+def _http_error(exc: Exception, table: dict):
+    cls, slug = table[type(exc)]
     error = cls(str(exc))
     error.problem_slug = slug
     return error
@@ -119,12 +134,8 @@ def create_checkin(body):
         checkin, duplicate = checkin_service.record(
             body["token"], body.get("device_id"), body.get("category"), near=near
         )
-    except NoSuchThing as exc:
-        raise _http_error(exc, NotFound, "unknown-poster") from None
-    except Gone as exc:
-        raise _http_error(exc, GoneError, "poster-retired") from None
-    except InvalidInput as exc:
-        raise _http_error(exc, BadRequest, "invalid-checkin") from None
+    except tuple(RECORD_ERRORS) as exc:
+        raise _http_error(exc, RECORD_ERRORS) from None
     result = {"duplicate": duplicate, "checkin": checkin_json(checkin)}
     db.session.commit()
     return result, 200 if duplicate else 201
@@ -144,13 +155,7 @@ def undo_checkin(body, checkin_id):
     """Undo a check-in made by this device a few minutes ago."""
     try:
         checkin_service.undo(checkin_id, body["device_id"])
-    except NoSuchThing as exc:
-        raise _http_error(exc, NotFound, "unknown-checkin") from None
-    except Forbidden as exc:
-        raise _http_error(exc, Conflict, "not-your-checkin") from None
-    except Gone as exc:
-        raise _http_error(exc, GoneError, "undo-expired") from None
-    except InvalidInput as exc:
-        raise _http_error(exc, BadRequest, "invalid-undo") from None
+    except tuple(UNDO_ERRORS) as exc:
+        raise _http_error(exc, UNDO_ERRORS) from None
     db.session.commit()
     return None

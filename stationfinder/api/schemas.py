@@ -88,11 +88,12 @@ class StationOut(Schema):
     region_code = fields.String(allow_none=True)
     status = fields.String(validate=validate.OneOf(("open", "temporarily_closed", "closed")))
     access = fields.String(validate=validate.OneOf(("public", "members")))
-    phone = fields.String()
-    seats = fields.Integer(allow_none=True)
-    area_m2 = fields.Integer(allow_none=True)
-    last_verified_at = fields.DateTime(allow_none=True)
     is_demo = fields.Boolean(metadata={"description": "Demo data with an approximate position."})
+    # Details the list and the single station carry; the nearest search leaves them out.
+    phone = fields.String(metadata={"description": "Not in nearest answers."})
+    seats = fields.Integer(allow_none=True, metadata={"description": "Not in nearest answers."})
+    area_m2 = fields.Integer(allow_none=True, metadata={"description": "Not in nearest answers."})
+    last_verified_at = fields.DateTime(allow_none=True, metadata={"description": "Not in nearest answers."})
     nav = fields.Nested(NavLinks)
 
 

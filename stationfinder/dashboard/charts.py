@@ -65,9 +65,10 @@ def line_chart(series: list[tuple[str, str, int]]) -> LineChart:
             {"y": round(y(value), 1), "label": f"{value:,.0f}" if top >= 4 else f"{value:g}"}
         )
     if n:
-        every = max(1, math.ceil(n / 6))
+        # Four or five labels fit a phone's width without touching.
+        every = max(1, math.ceil(n / 4))
         picks = sorted({*range(0, n, every), n - 1})
-        if len(picks) > 1 and picks[-1] - picks[-2] < every / 2:
+        if len(picks) > 2 and picks[-1] - picks[-2] < every * 0.8:
             picks.pop(-2)
         anchors = {picks[0]: "start", picks[-1]: "end"} if len(picks) > 1 else {}
         chart.x_labels = [

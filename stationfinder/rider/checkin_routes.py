@@ -77,14 +77,33 @@ def _local_time(moment) -> str:
     return moment.astimezone(checkin_service.zone()).strftime("%H:%M")
 
 
+def _poster_problem(error: DomainError):
+    """Render why a poster cannot be used: replaced (410) or unknown (404)."""
+    if isinstance(error, Gone):
+        status, heading, advice = (
+            410,
+            _("This QR poster has been replaced"),
+            _(
+                "The station put up a new poster. Please scan the new QR code on the wall, "
+                "or type the code printed under it."
+            ),
+        )
+    else:
+        status, heading, advice = (
+            404,
+            _("We could not find this check-in poster"),
+            _("The link may be incomplete. Scan the QR code again, or type the code printed under it."),
+        )
+    page = render_template("rider/checkin_problem.html", status=status, heading=heading, advice=advice)
+    return page, status
+
+
 def _station_page(token: str, notice: str | None = None, status: int = 200):
     """Render the check-in page of a poster, or the page saying why there is none."""
     try:
         poster = posters.by_token(token)
-    except Gone:
-        return render_template("rider/checkin_gone.html"), 410
-    except NotFound:
-        return render_template("rider/checkin_missing.html"), 404
+    except (Gone, NotFound) as exc:
+        return _poster_problem(exc)
     device_id = _device_id() or secrets.token_urlsafe(24)
     page = render_template(
         "rider/checkin.html",
@@ -195,8 +214,8 @@ def checkin_code():
     if code is not None:
         try:
             poster = posters.by_short_code(code)
-        except Gone:
-            return render_template("rider/checkin_gone.html"), 410
+        except Gone as exc:
+            return _poster_problem(exc)
         except NotFound:
             error = _("No poster has this code. Check the code on the poster and try again.")
         else:

@@ -9,13 +9,11 @@ rebuilds when the stations dataset version changes.
 
 import contextlib
 import ctypes
-import math
 import threading
 import time
 from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
 
 import numpy as np
 import sqlalchemy as sa
@@ -43,16 +41,13 @@ _NUMERIC = {
     "lat": ("d", np.float64),
     "lon": ("d", np.float64),
     "masks": ("i", np.int32),
-    "seats": ("i", np.int32),
-    "area_m2": ("i", np.int32),
     "is_demo": ("b", bool),
-    "last_verified": ("d", np.float64),
 }
 # Small chunks keep the build's transient memory (row objects) small.
 _CHUNK = 1_000
 _OPEN = StationStatus.OPEN.value
-# Riders near each other get the same stations; keep that many shaped (about 1.5 KB each).
-_CACHE_SIZE = 2048
+# Riders near each other get the same stations; keep that many shaped (about 3.5 KB each).
+_CACHE_SIZE = 512
 
 _COLUMNS = (
     Station.id,
@@ -64,13 +59,9 @@ _COLUMNS = (
     Station.region_code,
     Station.amenity_mask,
     Station.opening_hours,
-    Station.phone,
     Station.access,
-    Station.seats,
-    Station.area_m2,
     Station.status,
     Station.is_demo,
-    Station.last_verified_at,
 )
 
 
@@ -84,14 +75,10 @@ class StationIndex:
     lon: np.ndarray
     masks: np.ndarray
     is_open_status: np.ndarray
-    seats: np.ndarray
-    area_m2: np.ndarray
     is_demo: np.ndarray
-    last_verified: np.ndarray
     refs: PackedStrings
     names: PackedStrings
     addresses: PackedStrings
-    phones: PackedStrings
     hours: Categories
     regions: Categories
     statuses: Categories
@@ -128,32 +115,22 @@ class StationIndex:
     @classmethod
     def from_chunks(cls, version: int, chunks) -> "StationIndex":
         """Build the index from chunks of rows in ``_COLUMNS`` order."""
-        packed = {name: PackedStrings() for name in ("refs", "names", "addresses", "phones")}
+        packed = {name: PackedStrings() for name in ("refs", "names", "addresses")}
         categories = {name: Categories() for name in ("hours", "regions", "statuses", "access")}
         # array.array grows in place and numpy then views it without a copy, which keeps the peak low.
         numeric = {name: array(code) for name, (code, _) in _NUMERIC.items()}
         for rows in chunks:
             if not rows:
                 continue
-            columns = zip(*rows, strict=True)
-            (ids, refs, names, addresses, lat, lon, regions, masks, hours, phones, access) = islice(
-                columns, 11
+            (ids, refs, names, addresses, lat, lon, regions, masks, hours, access, status, is_demo) = zip(
+                *rows, strict=True
             )
-            seats, area, status, is_demo, verified = columns
             numeric["ids"].extend(ids)
             numeric["lat"].extend(lat)
             numeric["lon"].extend(lon)
             numeric["masks"].extend(masks)
-            numeric["seats"].extend(-1 if s is None else s for s in seats)
-            numeric["area_m2"].extend(-1 if a is None else a for a in area)
             numeric["is_demo"].extend(is_demo)
-            numeric["last_verified"].extend(math.nan if v is None else v.timestamp() for v in verified)
-            for name, values in (
-                ("refs", refs),
-                ("names", names),
-                ("addresses", addresses),
-                ("phones", phones),
-            ):
+            for name, values in (("refs", refs), ("names", names), ("addresses", addresses)):
                 packed[name].extend(values)
             for name, values in (
                 ("hours", hours),
@@ -219,7 +196,7 @@ class StationIndex:
         accept = None if local is None else (lambda idx: self._open_now(idx, local))
         return self.points.search(lat, lon, limit, mask=mask, accept=accept, max_distance_m=max_distance_m)
 
-    def stations(self, rows: np.ndarray, metres: np.ndarray, local: datetime) -> list[dict]:
+    def answer(self, rows: np.ndarray, metres: np.ndarray, local: datetime) -> list[dict]:
         """Return the API's station objects for ``rows`` (their nested values are shared: do not mutate)."""
         rows_l = rows.tolist()
         cache = self._cache
@@ -245,23 +222,18 @@ class StationIndex:
     def _shape(self, rows: list[int]) -> list[dict]:
         """Return the query-independent parts of station objects, reading each column once for all rows."""
         ix = np.asarray(rows, dtype=np.int64)
-        lat, lon = self.lat[ix], self.lon[ix]
         columns = zip(
             self.ids[ix].tolist(),
             self.refs.take(rows),
             self.names.take(rows),
             self.addresses.take(rows),
-            lat.tolist(),
-            lon.tolist(),
+            self.lat[ix].tolist(),
+            self.lon[ix].tolist(),
             self.masks[ix].tolist(),
             self.hours.take(ix),
             self.regions.take(ix),
             self.statuses.take(ix),
             self.access.take(ix),
-            self.phones.take(rows),
-            self.seats[ix].tolist(),
-            self.area_m2[ix].tolist(),
-            self.last_verified[ix].tolist(),
             self.is_demo[ix].tolist(),
             strict=True,
         )
@@ -271,48 +243,25 @@ class StationIndex:
                 ref=ref or None,
                 name=name,
                 address=address,
-                lat=la,
-                lon=lo,
+                lat=lat,
+                lon=lon,
                 amenity_mask=mask,
                 opening_hours=hours,
                 region_code=region,
                 status=status,
-                open_now=False,
                 access=access,
-                phone=phone,
-                seats=None if seats < 0 else seats,
-                area_m2=None if area < 0 else area,
-                last_verified_at=None
-                if math.isnan(verified)
-                else stations.iso_utc(datetime.fromtimestamp(verified, UTC)),
                 is_demo=demo,
+                open_now=False,
             )
-            for (
-                station_id,
-                ref,
-                name,
-                address,
-                la,
-                lo,
-                mask,
-                hours,
-                region,
-                status,
-                access,
-                phone,
-                seats,
-                area,
-                verified,
-                demo,
-            ) in columns
+            for station_id, ref, name, address, lat, lon, mask, hours, region, status, access, demo in columns
         ]
 
     @property
     def nbytes(self) -> int:
         """Return the approximate memory the columns and the tree hold."""
-        arrays = (self.ids, self.lat, self.lon, self.masks, self.is_open_status, self.seats, self.area_m2)
-        total = sum(a.nbytes for a in arrays) + self.is_demo.nbytes + self.last_verified.nbytes
-        total += sum(p.nbytes for p in (self.refs, self.names, self.addresses, self.phones))
+        arrays = (self.ids, self.lat, self.lon, self.masks, self.is_open_status, self.is_demo)
+        total = sum(a.nbytes for a in arrays)
+        total += sum(p.nbytes for p in (self.refs, self.names, self.addresses))
         total += sum(c.codes.nbytes for c in (self.hours, self.regions, self.statuses, self.access))
         return total + self.points.nbytes
 
@@ -382,4 +331,4 @@ def nearest(
         local=local if open_now else None,
         max_distance_m=max_distance_m,
     )
-    return index.stations(top, metres, local)
+    return index.answer(top, metres, local)

@@ -107,29 +107,30 @@ def shape(
     opening_hours: str,
     region_code: str | None,
     status: str,
+    access: str,
+    is_demo: bool,
     open_now: bool,
     distance_m: float | None = None,
-    **extra,
 ) -> dict:
     """Return the API's station object from plain fields (shared by the ORM path and the search index)."""
-    out = {
-        "id": id,
-        "ref": ref,
-        "name": name,
+    # Keys in sorted order: the JSON encoder sorts them, and sorting sorted keys is nearly free.
+    return {
+        "access": access,
         "address": address,
+        "amenities": _amenity_codes(amenity_mask),
+        "distance_m": None if distance_m is None else round(float(distance_m), 1),
+        "id": id,
+        "is_demo": is_demo,
         "lat": lat,
         "lon": lon,
-        "distance_m": None if distance_m is None else round(float(distance_m), 1),
-        "amenities": _amenity_codes(amenity_mask),
+        "name": name,
+        "nav": nav_links(lat, lon, name, address),
         "open_now": open_now,
         "opening_hours": opening_hours,
+        "ref": ref,
         "region_code": region_code,
         "status": status,
-        "nav": nav_links(lat, lon, name, address),
     }
-    out.update(extra)
-    # Keys in sorted order: the JSON encoder sorts them, and sorting sorted keys is nearly free.
-    return dict(sorted(out.items()))
 
 
 def iso_utc(moment: datetime | None) -> str | None:
@@ -137,8 +138,8 @@ def iso_utc(moment: datetime | None) -> str | None:
 
 
 def to_dict(station: Station, distance_m: float | None = None, now: datetime | None = None, tz=None) -> dict:
-    """Return the API's station object for a Station row."""
-    return shape(
+    """Return the API's full station object for a Station row (the search adds no phone or capacity)."""
+    out = shape(
         id=station.id,
         ref=station.ref,
         name=station.name,
@@ -149,12 +150,15 @@ def to_dict(station: Station, distance_m: float | None = None, now: datetime | N
         opening_hours=station.opening_hours,
         region_code=station.region_code,
         status=station.status,
+        access=station.access,
+        is_demo=bool(station.is_demo),
         open_now=is_open_now(station, now, tz),
         distance_m=distance_m,
-        access=station.access,
+    )
+    out.update(
         phone=station.phone or "",
         seats=station.seats,
         area_m2=station.area_m2,
         last_verified_at=iso_utc(station.last_verified_at),
-        is_demo=bool(station.is_demo),
     )
+    return dict(sorted(out.items()))

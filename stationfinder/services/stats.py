@@ -247,7 +247,10 @@ def child_regions(target: Target, depth: int) -> list[str]:
     A skip scan: one index probe per region found, not a pass over every station.
     """
     out: list[str] = []
-    select = sa.select(sa.func.min(Station.region_code)).where(target.station_clause())
+    # Codes start with 1-9: an empty code must not end the scan early.
+    select = sa.select(sa.func.min(Station.region_code)).where(
+        target.station_clause(), Station.region_code >= "1"
+    )
     code = db.session.scalar(select)
     while code:
         head = code[:depth]

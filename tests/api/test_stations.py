@@ -202,6 +202,8 @@ def test_one_station(client, guizhou):
     body = r.get_json()
     assert StationOut().validate(body) == {}
     assert body["name"] == "毕城" and body["distance_m"] is None and set(body) >= API_KEYS
+    # The station itself carries the details the nearest search leaves out.
+    assert set(body) >= {"phone", "seats", "area_m2", "last_verified_at", "status", "access", "is_demo"}
 
 
 @pytest.mark.parametrize("key", ["999999", "abc", "-1", "0", "1.5", "9" * 30, "%20", "1%00"])

@@ -6,39 +6,15 @@ import sqlalchemy as sa
 from stationfinder.extensions import db
 from stationfinder.models import AuditEntry, Poster, User
 from stationfinder.services import posters
-from tests.factories import StationFactory, UserFactory
-from tests.staff import csrf_token, login
+from tests.staff import MAY_MANAGE, STATIONS, USERS, csrf_token, login, make_world
 
-STATIONS = {"gy": "520102", "bj": "520502"}
-USERS = {
-    "admin": {"admin": True},
-    "staff_520000": {"region_code": "520000"},
-    "staff_520100": {"region_code": "520100"},
-    "staff_520500": {"region_code": "520500"},
-    "manager_gy": {"manager": True},
-    "manager_bj": {"manager": True},
-}
-MAY_PRINT = {
-    "admin": {"gy", "bj"},
-    "staff_520000": {"gy", "bj"},
-    "staff_520100": {"gy"},
-    "staff_520500": {"bj"},
-    "manager_gy": {"gy"},
-    "manager_bj": {"bj"},
-}
+# Printing follows the same rule as editing: whoever may manage a station may print its posters.
+MAY_PRINT = MAY_MANAGE
 
 
 @pytest.fixture
 def world(app):
-    with app.app_context():
-        stations = {
-            key: StationFactory(name=f"station-{key}", region_code=code) for key, code in STATIONS.items()
-        }
-        for username, traits in USERS.items():
-            managed = [stations[username.split("_")[1]]] if traits.get("manager") else None
-            UserFactory(username=username, stations=managed, **traits)
-        db.session.commit()
-        return {key: s.id for key, s in stations.items()}
+    return make_world(app)
 
 
 def poster_count(app) -> int:
