@@ -38,7 +38,8 @@ def _prefix() -> str:
 def _keyed(value: str) -> str:
     # Only a keyed hash reaches the limiter's store (Redis), never a device id or an address.
     secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:32]
+    # surrogatepass: a lone surrogate in a hostile body must not crash key building.
+    return hmac.new(secret, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
 
 
 def device_key() -> str:
