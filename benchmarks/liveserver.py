@@ -82,6 +82,10 @@ class Gunicorn:
         paths = ["/api/v1/openapi.json"] * (self.workers * 8)
         run_load(self.port, [("GET", p, None) for p in paths], concurrency=self.workers * 2)
 
+    def cpu_seconds(self) -> float:
+        """Return the CPU time (user + system) the master and its workers have used so far."""
+        return sum(cpu_seconds(pid) for pid in [self._proc.pid, *children(self._proc.pid)])
+
     def connection(self) -> http.client.HTTPConnection:
         """Return a new keep-alive connection to the server."""
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -106,6 +110,32 @@ class Gunicorn:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name may hold spaces; the fields after it are space-separated.
+    return text[text.rindex(")") + 2 :].split()
+
+
+def children(pid: int) -> list[int]:
+    """Return the ids of a process's direct children (Linux /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat(int(entry.name))
+            if fields and int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the user + system CPU seconds a process has used (0 once it is gone)."""
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
 
 
 def request(conn: http.client.HTTPConnection, method: str, path: str, body=None, headers=None):

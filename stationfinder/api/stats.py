@@ -1,6 +1,7 @@
 """API: check-in statistics for district staff, admins and station managers."""
 
 import json
+import re
 
 from flask import current_app
 from marshmallow import EXCLUDE, Schema, fields, validate
@@ -14,6 +15,7 @@ from stationfinder.i18n import current_lang
 from stationfinder.services import accounts, stats
 from stationfinder.services.errors import Forbidden, InvalidInput, NotFound
 
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 UNIQUE_NOTE = (
     "`unique_devices` counts distinct daily device hashes summed over the days (rider-days): a device "
     "that checks in on three days counts three times, twice on one day once. The scope asked decides what "
@@ -32,18 +34,25 @@ blp = Blueprint(
 )
 
 
+class LocalDay(fields.Date):
+    """A local day written exactly YYYY-MM-DD."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not _DAY.match(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class StatsQuery(Schema):
     class Meta:
         unknown = EXCLUDE  # ?lang=en and cache busters are not errors
 
-    date_from = fields.Date(
+    date_from = LocalDay(
         data_key="from",
-        format="%Y-%m-%d",
         metadata={"description": "First local day (YYYY-MM-DD, inclusive). Default: 29 days before `to`."},
     )
-    date_to = fields.Date(
+    date_to = LocalDay(
         data_key="to",
-        format="%Y-%m-%d",
         metadata={"description": "Last local day (YYYY-MM-DD, inclusive). Default: today. At most 3 years."},
     )
     region = fields.String(

@@ -157,22 +157,24 @@ def apply(checkin: Checkin, sign: int, *, tz: tzinfo | str | None = None) -> Non
         ]
 
     summed = ("count", "uniq")
-    day_key, month_key = ("area", "local_day", "category"), ("area", "month", "category")
-    _upsert(CheckinAreaDay, area_rows(local_day=day, category=category), day_key, summed)
-    _upsert(CheckinAreaMonth, area_rows(month=month, category=category), month_key, summed)
-    hour_rows = [
-        {k: v for k, v in row.items() if k != "parent"}
-        for row, a in zip(area_rows(local_day=day, hour=local.hour), areas, strict=True)
-        if a.level != "county"
-    ]
-    _upsert(CheckinAreaHour, hour_rows, ("area", "local_day", "hour"), summed)
-
     province, area = station_keys(region)
     uniq = sign if mask & UNIQUE_STATION else 0
     row = dict(province=province, area=area, station_id=checkin.station_id, count=sign, uniq=uniq)
     key = ("province", "area", "station_id")
     _upsert(CheckinStationDay, [dict(row, local_day=day)], ("local_day", *key), summed)
     _upsert(CheckinStationMonth, [dict(row, month=month)], ("month", *key), summed)
+
+    # Every check-in of the day updates the same country rows, whose locks last until the commit:
+    # they go last, so concurrent check-ins wait on them for as short a time as possible.
+    hour_rows = [
+        {k: v for k, v in row.items() if k != "parent"}
+        for row, a in zip(area_rows(local_day=day, hour=local.hour), areas, strict=True)
+        if a.level != "county"
+    ]
+    _upsert(CheckinAreaHour, hour_rows, ("area", "local_day", "hour"), summed)
+    day_key, month_key = ("area", "local_day", "category"), ("area", "month", "category")
+    _upsert(CheckinAreaMonth, area_rows(month=month, category=category), month_key, summed)
+    _upsert(CheckinAreaDay, area_rows(local_day=day, category=category), day_key, summed)
 
 
 __all__ = [

@@ -246,18 +246,22 @@ def child_regions(target: Target, depth: int) -> list[str]:
 
     A skip scan: one index probe per region found, not a pass over every station.
     """
-    out: list[str] = []
-    # Codes start with 1-9: an empty code must not end the scan early.
-    select = sa.select(sa.func.min(Station.region_code)).where(
-        target.station_clause(), Station.region_code >= "1"
-    )
-    code = db.session.scalar(select)
-    while code:
-        head = code[:depth]
-        out.append(head.ljust(6, "0"))
-        # The largest code starting with ``head``: the next probe lands in the next region.
-        code = db.session.scalar(select.where(Station.region_code > head.ljust(6, "9")))
-    return out
+
+    def scan():
+        out: list[str] = []
+        # Codes start with 1-9: an empty code must not end the scan early.
+        select = sa.select(sa.func.min(Station.region_code)).where(
+            target.station_clause(), Station.region_code >= "1"
+        )
+        code = db.session.scalar(select)
+        while code:
+            head = code[:depth]
+            out.append(head.ljust(6, "0"))
+            # The largest code starting with ``head``: the next probe lands in the next region.
+            code = db.session.scalar(select.where(Station.region_code > head.ljust(6, "9")))
+        return out
+
+    return read.by_stations_version("children", (target.area, target.station_ids, depth), scan)
 
 
 def station_groups(query: Query) -> list[dict]:

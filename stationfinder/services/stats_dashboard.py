@@ -1,11 +1,10 @@
 """The dashboard's figures beyond plain groups: comparison, heatmap, rankings and map points."""
 
 import sqlalchemy as sa
-from flask import current_app
 
 from stationfinder.extensions import db
 from stationfinder.models import Station
-from stationfinder.services import dataset, stats, stats_rank
+from stationfinder.services import stats, stats_rank
 from stationfinder.services import stats_read as read
 from stationfinder.services.stats import Query
 
@@ -44,24 +43,14 @@ def summary(query: Query) -> dict:
 
 
 def station_count(query: Query) -> int:
-    """Return how many stations the target covers now.
+    """Return how many stations the target covers now (a province's or the country's count is kept)."""
+    target = query.target
 
-    Counting a province's or the country's stations reads tens of thousands of
-    index entries, so big counts are kept per worker until the stations dataset
-    version moves (small ones are cheap and always fresh).
-    """
-    cache = current_app.extensions.setdefault("stationfinder.stats_station_counts", {})
-    key = (query.target.area, query.target.station_ids)
-    version = dataset.current()
-    hit = cache.get(key)
-    if hit is not None and hit[0] == version:
-        return hit[1]
-    count = db.session.scalar(sa.select(sa.func.count(Station.id)).where(query.target.station_clause())) or 0
-    if count >= COUNT_CACHE_MIN:
-        if len(cache) > 512:
-            cache.clear()
-        cache[key] = (version, count)
-    return count
+    def count():
+        return db.session.scalar(sa.select(sa.func.count(Station.id)).where(target.station_clause())) or 0
+
+    key = (target.area, target.station_ids)
+    return read.by_stations_version("counts", key, count, keep=lambda n: n >= COUNT_CACHE_MIN)
 
 
 def heatmap(query: Query) -> list[list[int]]:
@@ -116,25 +105,16 @@ def map_points(query: Query, lang: str = "zh", regions=None, stations: int | Non
 
 
 def _centres(query: Query, depth: int) -> dict[str, tuple[float, float]]:
-    """Return the mean position of the stations of each region below the target's, by region code.
+    """Return the mean position of the stations of each region below the target's, by region code."""
+    target = query.target
 
-    Averaging ~200,000 positions takes tens of milliseconds and changes only when
-    stations do, so each worker keeps the answer until the stations dataset version moves.
-    """
-    cache = current_app.extensions.setdefault("stationfinder.stats_centres", {})
-    key = (query.target.area, depth)
-    version = dataset.current()
-    hit = cache.get(key)
-    if hit is not None and hit[0] == version:
-        return hit[1]
-    code = sa.func.substr(Station.region_code, 1, depth)
-    rows = db.session.execute(
-        sa.select(code, sa.func.avg(Station.lat), sa.func.avg(Station.lon))
-        .where(query.target.station_clause(), Station.region_code.is_not(None))
-        .group_by(code)
-    ).all()
-    centres = {prefix.ljust(6, "0"): (lat, lon) for prefix, lat, lon in rows if prefix and lat is not None}
-    if len(cache) > 512:
-        cache.clear()
-    cache[key] = (version, centres)
-    return centres
+    def centres():
+        code = sa.func.substr(Station.region_code, 1, depth)
+        rows = db.session.execute(
+            sa.select(code, sa.func.avg(Station.lat), sa.func.avg(Station.lon))
+            .where(target.station_clause(), Station.region_code.is_not(None))
+            .group_by(code)
+        ).all()
+        return {prefix.ljust(6, "0"): (lat, lon) for prefix, lat, lon in rows if prefix and lat is not None}
+
+    return read.by_stations_version("centres", (target.area, depth), centres)

@@ -39,12 +39,19 @@ def _row(row) -> dict:
 
 def _busiest_scan(target: Target, period: Period, limit: int, only=None) -> list:
     totals = read.station_totals(target, period, only)
-    return db.session.execute(
-        sa.select(*_COLUMNS, totals.c.count, totals.c.uniq)
-        .join(totals, totals.c.station_id == Station.id)
+    # Rank on the totals alone, then fetch the few winners' names: joining every station
+    # first would read them all.
+    top = (
+        sa.select(totals)
         .where(totals.c.count > 0)
-        .order_by(totals.c.count.desc(), Station.id)
+        .order_by(totals.c.count.desc(), totals.c.station_id)
         .limit(limit)
+        .subquery("top")
+    )
+    return db.session.execute(
+        sa.select(*_COLUMNS, top.c.count, top.c.uniq)
+        .join(top, top.c.station_id == Station.id)
+        .order_by(top.c.count.desc(), Station.id)
     ).all()
 
 

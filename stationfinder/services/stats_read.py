@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import sqlalchemy as sa
+from flask import current_app
 
 from stationfinder.extensions import db
 from stationfinder.models import (
@@ -25,7 +26,7 @@ from stationfinder.models import (
     CheckinStationMonth,
     Station,
 )
-from stationfinder.services import regions, rollups
+from stationfinder.services import dataset, regions, rollups
 from stationfinder.services.rollups import NATIONAL
 
 # The unique-device column of CheckinRollup that counts at each area level.
@@ -255,6 +256,27 @@ def area_filter(model, target: Target) -> list:
     if len(prefix) > 2:
         where.append(prefix_range(model.area, prefix))
     return where
+
+
+def by_stations_version(name: str, key, compute, keep=lambda value: True):
+    """Return compute(), kept per worker until the stations dataset version moves.
+
+    For facts about stations only (how many, which regions, where): they change
+    when stations are written, and every station write bumps that version. Nothing
+    is kept before the first bump (fixtures that write stations directly), nor
+    when ``keep(value)`` says a value is cheap to compute again.
+    """
+    cache = current_app.extensions.setdefault("stationfinder.stats." + name, {})
+    version = dataset.current()
+    hit = cache.get(key)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    value = compute()
+    if version and keep(value):
+        if len(cache) > 512:
+            cache.clear()
+        cache[key] = (version, value)
+    return value
 
 
 def group_hours(hours: dict, key) -> dict:

@@ -95,6 +95,8 @@ def test_a_logged_in_session_works_too(client, world):
     [
         ({"from": "2025-02-30"}, 400),
         ({"from": "03/01/2025"}, 400),
+        ({"from": "20250301"}, 400),
+        ({"to": "2025-3-10"}, 400),
         ({"to": "yesterday"}, 400),
         ({"from": "2025-03-10", "to": "2025-03-01"}, 400),
         ({"from": "2022-03-09", "to": "2025-03-10"}, 400),
@@ -143,6 +145,9 @@ def test_openapi_documents_parameters_and_unique_semantics(client, app):
     spec = client.get("/api/v1/openapi.json").get_json()
     operation = spec["paths"]["/api/v1/stats/checkins"]["get"]
     names = {p["name"] for p in operation["parameters"]}
+    assert {p["schema"].get("format") for p in operation["parameters"] if p["name"] in ("from", "to")} == {
+        "date"
+    }
     assert names == {"from", "to", "region", "station", "group_by"}
     group_by = next(p for p in operation["parameters"] if p["name"] == "group_by")
     assert group_by["schema"]["enum"] == ["day", "hour", "weekday", "station", "category", "region"]

@@ -137,3 +137,10 @@ def test_bulk_pdf_form_defaults_to_the_staff_region(client, world):
     login(client, "staff_520500")
     html = client.get("/manage/posters").get_data(as_text=True)
     assert 'value="520500"' in html
+
+
+def test_station_page_links_to_its_poster(client, world):
+    login(client, "manager_gy")
+    html = client.get(f"/manage/stations/{world['gy']}").get_data(as_text=True)
+    assert f'href="/manage/stations/{world["gy"]}/poster"' in html
+    assert f'/manage/stations/{world["gy"]}/poster.pdf' in html
