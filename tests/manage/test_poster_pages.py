@@ -143,4 +143,4 @@ def test_station_page_links_to_its_poster(client, world):
     login(client, "manager_gy")
     html = client.get(f"/manage/stations/{world['gy']}").get_data(as_text=True)
     assert f'href="/manage/stations/{world["gy"]}/poster"' in html
-    assert f'/manage/stations/{world["gy"]}/poster.pdf' in html
+    assert f"/manage/stations/{world['gy']}/poster.pdf" in html
