@@ -44,16 +44,15 @@ def _failure(exc: Exception) -> tuple[str, int]:
         return _("That region or station is outside your area."), 403
     if isinstance(exc, NotFound):
         return _("There is no station with that code."), 404
-    text = str(exc)
-    if "after" in text:
-        return _("The start date must not be after the end date."), 400
-    if "3 years" in text:
-        return _("Pick a range of at most 3 years."), 400
-    if "not in region" in text:
-        return _("That station is not in the chosen region."), 400
-    if "date" in text:
-        return _("Dates must look like 2024-05-31."), 400
-    return _("Please check the region code: 6 digits, e.g. 520502."), 400
+    messages = {
+        "order": _("The start date must not be after the end date."),
+        "range": _("Pick a range of at most 3 years."),
+        "station": _("That station is not in the chosen region."),
+        "date": _("Dates must look like 2024-05-31."),
+    }
+    return messages.get(
+        getattr(exc, "reason", ""), _("Please check the region code: 6 digits, e.g. 520502.")
+    ), 400
 
 
 def region_options(scope: accounts.Scope, current: str | None, lang: str) -> list[dict]:

@@ -104,8 +104,15 @@ def _parse_day(value, name: str) -> date | None:
         return _bad_day(value, name)
 
 
+def invalid(reason: str, message: str) -> InvalidInput:
+    """Return an InvalidInput with a ``reason`` (date, order, range, region, station, group_by) for pages."""
+    error = InvalidInput(message)
+    error.reason = reason
+    return error
+
+
 def _bad_day(value, name: str):
-    raise InvalidInput(f"{name} must be a date as YYYY-MM-DD, not {str(value)[:20]!r}")
+    raise invalid("date", f"{name} must be a date as YYYY-MM-DD, not {str(value)[:20]!r}")
 
 
 def make_period(date_from=None, date_to=None, tz: tzinfo | str | None = None) -> Period:
@@ -114,9 +121,9 @@ def make_period(date_from=None, date_to=None, tz: tzinfo | str | None = None) ->
     last = _parse_day(date_to, "to") or datetime.now(zone).date()
     first = _parse_day(date_from, "from") or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
-        raise InvalidInput("from must not be after to")
+        raise invalid("order", "from must not be after to")
     if (last - first).days + 1 > MAX_DAYS:
-        raise InvalidInput("the range may cover at most 3 years")
+        raise invalid("range", "the range may cover at most 3 years")
     return Period(first, last, zone)
 
 
@@ -126,7 +133,7 @@ def make_target(scope: Scope, region: str | None = None, station=None) -> tuple[
         try:
             region = regions.validate(region)
         except regions.InvalidRegion as exc:
-            raise InvalidInput(str(exc)) from None
+            raise invalid("region", str(exc)) from None
         if not scope.covers_region(region):
             raise Forbidden(f"region {region} is outside your area")
     if station not in (None, ""):
@@ -134,7 +141,7 @@ def make_target(scope: Scope, region: str | None = None, station=None) -> tuple[
         if not scope.covers_station(row):
             raise Forbidden("this station is outside your area")
         if region and not regions.contains(region, row.region_code):
-            raise InvalidInput(f"station {row.public_key} is not in region {region}")
+            raise invalid("station", f"station {row.public_key} is not in region {region}")
         return Target(station_ids=frozenset({row.id})), row
     if region:
         return Target(area=region), None
@@ -210,7 +217,7 @@ def groups(query: Query, group_by: str, lang: str = "zh") -> list[dict]:
         return _sorted(_region_groups(query, lang))
     if group_by == "station":
         return _sorted(station_groups(query))
-    raise InvalidInput("group_by must be one of " + ", ".join(GROUP_BYS))
+    raise invalid("group_by", "group_by must be one of " + ", ".join(GROUP_BYS))
 
 
 def _sorted(rows: list[dict]) -> list[dict]:
@@ -304,7 +311,7 @@ def checkin_stats(
 ) -> dict:
     """Return check-in counts of a scope over local days, optionally grouped."""
     if group_by not in (None, "", *GROUP_BYS):
-        raise InvalidInput("group_by must be one of " + ", ".join(GROUP_BYS))
+        raise invalid("group_by", "group_by must be one of " + ", ".join(GROUP_BYS))
     query = prepare(scope, date_from, date_to, region, station, tz)
     count, uniq = totals(query)
     return {

@@ -103,10 +103,10 @@ def _busiest_threshold(target: Target, period: Period, limit: int) -> list:
 
 def _least_probe(target: Target, period: Period, limit: int) -> list:
     d = CheckinStationDay
+    # Any check-in at the station in the period makes it not idle; one probe of its own days.
     active = (
         sa.select(d.station_id)
         .where(d.station_id == Station.id, d.local_day.between(period.first, period.last))
-        .where(*read.area_filter(d, target))
         .exists()
     )
     idle = db.session.execute(
