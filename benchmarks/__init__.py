@@ -10,4 +10,5 @@ REGISTRY: list[str] = [
     "nearest",
     "import_csv",
     "checkins",
+    "stats",
 ]

@@ -314,6 +314,7 @@ NOTES = [
     "each, a 1.3 MB JSON answer) are the one question near or over 200 ms; every dashboard page stays "
     "under it. Timings come from a 2-core machine shared with other test runs: the load average is given.",
     "",
+    "",
 ]
 
 
