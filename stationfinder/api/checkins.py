@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from werkzeug.exceptions import BadRequest, Conflict, NotFound, UnsupportedMediaType
 from werkzeug.exceptions import Gone as GoneError
 
-from stationfinder.api.common import Blueprint
+from stationfinder.api.common import Blueprint, http_error
 from stationfinder.extensions import db
 from stationfinder.models import CATEGORIES, Checkin
 from stationfinder.ratelimits import checkin_device_limit, checkin_ip_limit, too_many_requests
@@ -107,13 +107,6 @@ UNDO_ERRORS = {
 }
 
 
-def _http_error(exc: Exception, table: dict):
-    cls, slug = table[type(exc)]
-    error = cls(str(exc))
-    error.problem_slug = slug
-    return error
-
-
 @blp.route("/checkins", methods=["POST"])
 @checkin_device_limit
 @checkin_ip_limit
@@ -135,7 +128,7 @@ def create_checkin(body):
             body["token"], body.get("device_id"), body.get("category"), near=near
         )
     except tuple(RECORD_ERRORS) as exc:
-        raise _http_error(exc, RECORD_ERRORS) from None
+        raise http_error(exc, *RECORD_ERRORS[type(exc)]) from None
     result = {"duplicate": duplicate, "checkin": checkin_json(checkin)}
     db.session.commit()
     return result, 200 if duplicate else 201
@@ -156,6 +149,6 @@ def undo_checkin(body, checkin_id):
     try:
         checkin_service.undo(checkin_id, body["device_id"])
     except tuple(UNDO_ERRORS) as exc:
-        raise _http_error(exc, UNDO_ERRORS) from None
+        raise http_error(exc, *UNDO_ERRORS[type(exc)]) from None
     db.session.commit()
     return None

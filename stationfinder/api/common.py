@@ -143,3 +143,10 @@ def document(api: Api) -> None:
     spec.components.schemas.pop("Error", None)
     spec.plugins.append(ProblemResponses())
     api.ma_plugin.converter.add_attribute_function(_exclusive_range)
+
+
+def http_error(exc: Exception, cls, slug: str):
+    """Turn a service's domain error into an HTTP error with its problem type slug."""
+    error = cls(str(exc))
+    error.problem_slug = slug
+    return error

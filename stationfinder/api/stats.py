@@ -10,7 +10,7 @@ from werkzeug.exceptions import Forbidden as ForbiddenError
 from werkzeug.exceptions import NotFound as NotFoundError
 
 from stationfinder.api.auth import current_api_user
-from stationfinder.api.common import Blueprint
+from stationfinder.api.common import Blueprint, http_error
 from stationfinder.i18n import current_lang
 from stationfinder.services import accounts, stats
 from stationfinder.services.errors import Forbidden, InvalidInput, NotFound
@@ -91,13 +91,6 @@ class StatsOut(Schema):
     groups = fields.List(fields.Nested(StatsGroup), metadata={"description": "Empty without group_by."})
 
 
-def _http(exc: Exception, cls, slug: str):
-    error = cls(str(exc))
-    error.problem_detail = str(exc)
-    error.problem_slug = slug
-    return error
-
-
 @blp.route("/stats/checkins", methods=["GET"])
 @blp.arguments(StatsQuery, location="query")
 @blp.response(200, StatsOut)
@@ -119,11 +112,11 @@ def checkin_stats(args):
             lang=current_lang(),
         )
     except InvalidInput as exc:
-        raise _http(exc, BadRequest, "invalid-query") from None
+        raise http_error(exc, BadRequest, "invalid-query") from None
     except Forbidden as exc:
-        raise _http(exc, ForbiddenError, "outside-scope") from None
+        raise http_error(exc, ForbiddenError, "outside-scope") from None
     except NotFound as exc:
-        raise _http(exc, NotFoundError, "no-such-station") from None
+        raise http_error(exc, NotFoundError, "no-such-station") from None
     # The body is already exactly StatsOut; dumping 20,000 station groups through marshmallow
     # again would take longer than computing them.
     response = current_app.response_class(
