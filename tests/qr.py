@@ -9,9 +9,15 @@ from PIL import Image
 def decode_qr(image: Image.Image) -> str:
     """Return the text of the QR code OpenCV finds in an image."""
     gray = np.array(image.convert("L"))
-    text, points, _ = cv2.QRCodeDetector().detectAndDecode(gray)
-    assert points is not None, "no QR code found"
-    return text
+    # OpenCV's classic detector misses some codes depending on their data; a phone's
+    # scanner would not, so try the second detector and a smaller copy before failing.
+    half = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    for detector in (cv2.QRCodeDetector(), cv2.QRCodeDetectorAruco()):
+        for candidate in (gray, half):
+            text, points, _ = detector.detectAndDecode(candidate)
+            if points is not None and text:
+                return text
+    raise AssertionError("no QR code found")
 
 
 def pdf_pages(body: bytes) -> list[tuple[Image.Image, str]]:
