@@ -21,6 +21,8 @@ _ENV_SETTINGS: dict[str, type] = {
     "RATELIMIT_CHECKIN_IP": str,
     "RATELIMIT_LOGIN": str,
     "INDEX_REFRESH_SECONDS": float,
+    "ROLLUP_FOLD_EVERY": int,
+    "ROLLUP_FOLD_SECONDS": float,
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -52,6 +54,10 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_CHECKIN_IP": "3000 per hour",
         "RATELIMIT_LOGIN": "10 per 15 minutes",
         "INDEX_REFRESH_SECONDS": 2.0,
+        # A worker counts its check-ins into the rollups after this many, or this long; reads
+        # count everything still pending first, so these trade write cost, never exactness.
+        "ROLLUP_FOLD_EVERY": 64,
+        "ROLLUP_FOLD_SECONDS": 2.0,
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -12,6 +12,7 @@ from stationfinder.extensions import db
 from stationfinder.models import CATEGORIES, Checkin
 from stationfinder.ratelimits import checkin_device_limit, checkin_ip_limit, too_many_requests
 from stationfinder.services import checkins as checkin_service
+from stationfinder.services import fold
 from stationfinder.services.errors import Forbidden, Gone, InvalidInput
 from stationfinder.services.errors import NotFound as NoSuchThing
 
@@ -131,6 +132,8 @@ def create_checkin(body):
         raise http_error(exc, *RECORD_ERRORS[type(exc)]) from None
     result = {"duplicate": duplicate, "checkin": checkin_json(checkin)}
     db.session.commit()
+    if not duplicate:
+        fold.recorded()
     return result, 200 if duplicate else 201
 
 

@@ -5,9 +5,10 @@ from flask.cli import AppGroup
 
 from stationfinder.extensions import db
 from stationfinder.services import checkins as checkin_service
+from stationfinder.services import fold
 from stationfinder.services.errors import InvalidInput
 
-checkins = AppGroup("checkins", help="Check-in data retention.")
+checkins = AppGroup("checkins", help="Check-in data retention and counting.")
 
 
 @checkins.command("purge")
@@ -23,3 +24,9 @@ def purge_command(days):
         f"removed {removed['checkins']} check-ins, {removed['device_days']} device-day rows and "
         f"{removed['device_presence']} device-presence rows older than {days} days; rollups kept"
     )
+
+
+@checkins.command("fold")
+def fold_command():
+    """Count every pending check-in into the rollups now (workers and reads also do this)."""
+    click.echo(f"counted {fold.fold()} pending check-ins into the rollups")

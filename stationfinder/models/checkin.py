@@ -29,8 +29,22 @@ class Checkin(Base):
     # Bits of the scopes (station, county, city, province, all) in which this
     # was the device's first check-in of its day; the rollups count these.
     unique_mask: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # Recorded but not yet counted in the rollups: ``rollups.fold`` counts these in
+    # batches, off the check-in's own transaction, and always before statistics are read.
+    pending: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
     station = relationship("Station")
+
+    __table_args__ = (
+        # Only the few pending rows are in it, so finding them costs nothing at any table size.
+        sa.Index(
+            "ix_checkin_pending",
+            "id",
+            # Written as each dialect renders ``WHERE checkin.pending``, so the planners match it.
+            postgresql_where=sa.text("pending"),
+            sqlite_where=sa.text("pending = 1"),
+        ),
+    )
 
 
 class DevicePresence(Base):

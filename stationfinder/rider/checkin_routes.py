@@ -22,7 +22,7 @@ from stationfinder.ratelimits import (
 )
 from stationfinder.rider import bp
 from stationfinder.services import checkins as checkin_service
-from stationfinder.services import posters
+from stationfinder.services import fold, posters
 from stationfinder.services.errors import DomainError, Forbidden, Gone, NotFound
 
 DEVICE_COOKIE_DAYS = 365
@@ -171,6 +171,8 @@ def checkin_submit(token: str):
         return _station_page(token)
     page, status = _done_page(checkin, token, duplicate, 200 if duplicate else 201)
     db.session.commit()
+    if not duplicate:
+        fold.recorded()
     response = current_app.make_response((page, status))
     response.headers["Cache-Control"] = "no-store"
     return _with_device(response, device_id)

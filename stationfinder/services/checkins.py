@@ -4,7 +4,8 @@ A device is known only by a keyed hash of its id whose key changes every local
 day, so hashes dedupe within a day and cannot link a rider's days together.
 Each check-in is one write transaction: on SQLite it takes the write lock at
 BEGIN (writers queue instead of racing); on PostgreSQL the primary keys of
-``device_presence`` and ``device_day`` with ON CONFLICT decide races.
+``device_presence`` and ``device_day`` with ON CONFLICT decide races. The row is
+stored ``pending`` and ``services.fold`` counts it into the rollups in a batch.
 """
 
 import functools
@@ -32,7 +33,7 @@ from stationfinder.models import (
     UTCDateTime,
     utcnow,
 )
-from stationfinder.services import regions, rollups
+from stationfinder.services import fold, regions, rollups
 from stationfinder.services.errors import Forbidden, Gone, InvalidInput, NotFound
 
 NEAR_METRES = 300.0
@@ -84,12 +85,15 @@ def scopes(station_id: int, region_code: str | None) -> list[tuple[int, str]]:
     return out
 
 
+# What a check-in needs of its station; loading the whole ORM entity costs more than the check-in's writes.
+_STATION_COLUMNS = ("id", "ref", "name", "region_code", "lat", "lon")
+
+
 class _Hot(NamedTuple):
     """The statements of the check-in hot path, built once per dialect: building costs more than running."""
 
     lookup: sa.Select
     claim: sa.Insert
-    seen: sa.Insert
     add: sa.Insert
 
 
@@ -97,7 +101,9 @@ class _Hot(NamedTuple):
 def _hot(dialect: str) -> _Hot:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     lookup = (
-        sa.select(Poster.id, Poster.retired_at, Station)
+        sa.select(
+            Poster.id.label("poster_id"), Poster.retired_at, *(getattr(Station, c) for c in _STATION_COLUMNS)
+        )
         .join(Station, Station.id == Poster.station_id)
         .where(Poster.token == sa.bindparam("token"))
     )
@@ -112,9 +118,19 @@ def _hot(dialect: str) -> _Hot:
         set_={"last_at": claim.excluded.last_at},
         where=presence.c.last_at < sa.bindparam("cutoff", type_=UTCDateTime()),
     ).returning(presence.c.station_id)
-    seen = insert(DeviceDay.__table__).on_conflict_do_nothing().returning(DeviceDay.scope)
     add = sa.insert(Checkin.__table__).returning(Checkin.__table__.c.id)
-    return _Hot(lookup, claim, seen, add)
+    return _Hot(lookup, claim, add)
+
+
+@functools.cache
+def _seen(scopes: int) -> sa.TextClause:
+    # One multi-row INSERT as text: an executemany costs a round trip per row on PostgreSQL,
+    # and SQLAlchemy compiles a multi-values insert() anew on every call.
+    rows = ", ".join(f"(:local_day, :scope{n}, :device_hash)" for n in range(scopes))
+    return sa.text(
+        f"INSERT INTO device_day (local_day, scope, device_hash) VALUES {rows} "
+        "ON CONFLICT DO NOTHING RETURNING scope"
+    ).bindparams(sa.bindparam("local_day", type_=sa.Date()))
 
 
 def _dialect() -> str:
@@ -174,8 +190,10 @@ def _latest(station_id: int, hashes: list[str], since: datetime) -> Checkin | No
 
 def _first_in_scopes(day: date, hashed: str, pairs: list[tuple[int, str]]) -> int:
     """Mark the device seen in each scope today and return the bits of the scopes it is new in."""
-    rows = [{"local_day": day, "scope": scope, "device_hash": hashed} for _, scope in pairs]
-    inserted = set(db.session.connection().execute(_hot(_dialect()).seen, rows).scalars())
+    params = {"local_day": day, "device_hash": hashed} | {
+        f"scope{n}": scope for n, (_, scope) in enumerate(pairs)
+    }
+    inserted = set(db.session.connection().execute(_seen(len(pairs)), params).scalars())
     return sum(bit for bit, scope in pairs if scope in inserted)
 
 
@@ -197,25 +215,45 @@ def record(
     if category is not None and category not in CATEGORIES:
         raise InvalidInput("category must be one of " + ", ".join(CATEGORIES))
     _begin_write()
-    row = db.session.execute(_hot(_dialect()).lookup, {"token": token}).first()
+    dialect = _dialect()
+    row = db.session.connection().execute(_hot(dialect).lookup, {"token": token}).first()
     if row is None:
         raise NotFound("no such poster")
-    poster_id, retired_at, station = row
-    if retired_at is not None:
+    if row.retired_at is not None:
         raise Gone("this poster was replaced")
-    near_flag = near_station(station, *near) if near is not None else None
+    station = _station(row)
     now = now or utcnow()
     day = local_day(now)
-    hashed = mask = None
+    values = {
+        "station_id": station.id,
+        "poster_id": row.poster_id,
+        "created_at": now,
+        "local_day": day,
+        "device_hash": None,
+        "category": category,
+        "near_station": near_station(station, *near) if near is not None else None,
+        "unique_mask": 0,
+        "pending": True,
+    }
     if device_id:
-        hashed = device_hash(device_id, day)
+        hashed = values["device_hash"] = device_hash(device_id, day)
         cutoff = now - timedelta(minutes=current_app.config["CHECKIN_DEDUPE_MINUTES"])
         hashes = [hashed]
         # Yesterday's hash is another key: look it up so the window also holds across local midnight.
         if cutoff < datetime.combine(day, time.min, tzinfo=zone()):
             hashes.append(device_hash(device_id, day - timedelta(days=1)))
-        seen_yesterday = len(hashes) > 1 and _present(station.id, hashes[1], cutoff)
-        if seen_yesterday or not _claim_presence(station.id, hashed, now, cutoff):
+        pairs = scopes(station.id, station.region_code)
+        claimed = False
+        if len(hashes) > 1 and _present(station.id, hashes[1], cutoff):
+            pass
+        elif dialect == "postgresql":
+            added = _claim_and_add(values, pairs, cutoff)
+            if added is not None:
+                values["unique_mask"] = added[1]
+                return _made(added[0], values, station), False
+        else:
+            claimed = _claim_presence(station.id, hashed, now, cutoff)
+        if not claimed:
             earlier = _latest(station.id, hashes, cutoff)
             if earlier is not None:
                 return earlier, True
@@ -225,24 +263,72 @@ def record(
                 .where(DevicePresence.station_id == station.id, DevicePresence.device_hash == hashed)
                 .values(last_at=now)
             )
-        mask = _first_in_scopes(day, hashed, scopes(station.id, station.region_code))
-    values = {
-        "station_id": station.id,
-        "poster_id": poster_id,
-        "created_at": now,
-        "local_day": day,
-        "device_hash": hashed,
-        "category": category,
-        "near_station": near_flag,
-        "unique_mask": mask or 0,
-    }
-    # A Core INSERT, then the row enters the session as if loaded: the ORM flush would cost as much again.
-    checkin = Checkin(id=db.session.connection().execute(_hot(_dialect()).add, values).scalar_one(), **values)
+        values["unique_mask"] = _first_in_scopes(day, hashed, pairs)
+    return _made(
+        db.session.connection().execute(_hot(dialect).add, values).scalar_one(), values, station
+    ), False
+
+
+def _made(checkin_id: int, values: dict, station: Station) -> Checkin:
+    # Written with Core; the row enters the session as if loaded (an ORM flush would cost as much again).
+    checkin = Checkin(id=checkin_id, **values)
     checkin.station = station
     make_transient_to_detached(checkin)
     db.session.add(checkin)
-    rollups.apply(checkin, +1)
-    return checkin, False
+    return checkin
+
+
+# PostgreSQL: the dedupe claim, the unique-device rows and the check-in in one statement, one round
+# trip. Each step runs only if the one before it wrote: no claim (a duplicate), no row.
+_CLAIM_AND_ADD = sa.text(
+    """
+    WITH claim AS (
+        INSERT INTO device_presence (station_id, device_hash, last_at)
+        VALUES (:station_id, :device_hash, :created_at)
+        ON CONFLICT (station_id, device_hash) DO UPDATE SET last_at = excluded.last_at
+        WHERE device_presence.last_at < :cutoff
+        RETURNING 1
+    ), seen AS (
+        INSERT INTO device_day (local_day, scope, device_hash)
+        SELECT :local_day, scope, :device_hash FROM unnest(CAST(:scopes AS varchar[])) AS s (scope)
+        WHERE EXISTS (SELECT FROM claim)
+        ON CONFLICT DO NOTHING
+        RETURNING scope
+    )
+    INSERT INTO checkin (station_id, poster_id, created_at, local_day, device_hash, category,
+                         near_station, unique_mask, pending)
+    SELECT :station_id, :poster_id, :created_at, :local_day, :device_hash, :category, :near_station,
+           COALESCE((SELECT SUM(b.bit) FROM seen
+                     JOIN unnest(CAST(:scopes AS varchar[]), CAST(:bits AS integer[])) AS b (scope, bit)
+                     USING (scope)), 0),
+           true
+    WHERE EXISTS (SELECT FROM claim)
+    RETURNING id, unique_mask
+    """
+).bindparams(
+    sa.bindparam("created_at", type_=UTCDateTime()),
+    sa.bindparam("cutoff", type_=UTCDateTime()),
+    sa.bindparam("local_day", type_=sa.Date()),
+)
+
+
+def _claim_and_add(values: dict, pairs: list[tuple[int, str]], cutoff: datetime) -> tuple[int, int] | None:
+    """Return (id, unique mask) of the new check-in, or None when the device is inside the dedupe window."""
+    params = dict(values, cutoff=cutoff, scopes=[s for _, s in pairs], bits=[b for b, _ in pairs])
+    del params["unique_mask"], params["pending"]
+    row = db.session.connection().execute(_CLAIM_AND_ADD, params).first()
+    return None if row is None else (row.id, row.unique_mask)
+
+
+def _station(row) -> Station:
+    """Return the session's Station of a lookup row, or one made of the row's columns as if loaded."""
+    held = db.session.identity_map.get(db.session.identity_key(Station, row.id))
+    if held is not None:
+        return held
+    station = Station(**{c: getattr(row, c) for c in _STATION_COLUMNS})
+    # Its other columns count as expired: reading one loads it like any lazy attribute.
+    make_transient_to_detached(station)
+    return station
 
 
 def undo_until(checkin: Checkin) -> datetime:
@@ -259,8 +345,9 @@ def undo(checkin_id: int, device_id: str | None, now: datetime | None = None) ->
     _check_device(device_id)
     if not 0 < checkin_id <= MAX_ID:
         raise NotFound("no such check-in")
-    _begin_write()
-    checkin = db.session.get(Checkin, checkin_id)
+    # Folds wait for this undo, so whether the check-in was counted yet cannot change under it.
+    fold.lock()
+    checkin = db.session.get(Checkin, checkin_id, populate_existing=True)
     if checkin is None:
         raise NotFound("no such check-in")
     if (
@@ -272,7 +359,8 @@ def undo(checkin_id: int, device_id: str | None, now: datetime | None = None) ->
     if (now or utcnow()) > undo_until(checkin):
         raise Gone("this check-in can no longer be undone")
     station = db.session.get(Station, checkin.station_id)
-    rollups.apply(checkin, -1)
+    if not checkin.pending:
+        rollups.apply(checkin, -1)
     db.session.execute(
         sa.delete(DevicePresence).where(
             DevicePresence.station_id == checkin.station_id,
@@ -298,6 +386,7 @@ def _hand_on_unique_bits(checkin: Checkin, station: Station) -> None:
             Checkin.id != checkin.id,
         )
         .order_by(Checkin.created_at, Checkin.id)
+        .execution_options(populate_existing=True)
     ).all()
     for bit, scope in scopes(station.id, station.region_code):
         if not checkin.unique_mask & bit:
@@ -312,6 +401,11 @@ def _hand_on_unique_bits(checkin: Checkin, station: Station) -> None:
                 )
             )
             continue
+        if heir.pending:
+            # Not counted yet: the fold will count it with its new bit.
+            heir.unique_mask |= bit
+            db.session.flush()
+            continue
         rollups.apply(heir, -1)
         heir.unique_mask |= bit
         db.session.flush()
@@ -319,16 +413,24 @@ def _hand_on_unique_bits(checkin: Checkin, station: Station) -> None:
 
 
 def purge(older_than_days: int, now: datetime | None = None) -> dict[str, int]:
-    """Delete raw check-ins and device rows older than a number of days; rollups stay. The caller commits."""
+    """Delete raw check-ins and device rows older than a number of days; rollups stay.
+
+    It first folds pending check-ins (committing them), then the caller commits the deletions.
+    """
     if not isinstance(older_than_days, int) or older_than_days < 1:
         raise InvalidInput("--older-than must be at least 1 day")
     now = now or utcnow()
     cutoff = now - timedelta(days=older_than_days)
     # Never forget a presence still inside the dedupe window, whatever the window is set to.
     presence_cutoff = min(cutoff, now - timedelta(minutes=current_app.config["CHECKIN_DEDUPE_MINUTES"]))
+    # Count every pending check-in first: rollups must hold what the raw rows no longer do.
+    fold.fold()
     _begin_write()
+    counted = Checkin.pending.is_(False)
     removed = {
-        "checkins": db.session.execute(sa.delete(Checkin).where(Checkin.created_at < cutoff)).rowcount,
+        "checkins": db.session.execute(
+            sa.delete(Checkin).where(Checkin.created_at < cutoff, counted)
+        ).rowcount,
         "device_days": db.session.execute(
             sa.delete(DeviceDay).where(DeviceDay.local_day < local_day(cutoff))
         ).rowcount,

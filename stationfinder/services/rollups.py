@@ -13,7 +13,7 @@ a city's counts in that city and province only.
 """
 
 import functools
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -104,7 +104,7 @@ def station_keys(region_code: str | None) -> tuple[str, str]:
 
 @functools.cache
 def _upsert_statement(dialect: str, table: sa.Table, keys: tuple[str, ...], summed: tuple[str, ...]):
-    # Built once per shape: constructing an upsert costs ~10x executing it, on the check-in hot path.
+    # Built once per shape: constructing an upsert costs ~10x executing it.
     stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     return stmt.on_conflict_do_update(
         index_elements=[table.c[k] for k in keys],
@@ -112,69 +112,111 @@ def _upsert_statement(dialect: str, table: sa.Table, keys: tuple[str, ...], summ
     )
 
 
-def _upsert(model, rows: list[dict], keys: tuple[str, ...], summed: tuple[str, ...]) -> None:
-    if not rows:
-        return
-    dialect = db.session.get_bind().dialect.name
-    stmt = _upsert_statement(dialect, model.__table__, tuple(keys), tuple(summed))
-    # One row as a plain execute: psycopg's executemany pipeline costs several times more CPU.
-    db.session.connection().execute(stmt, rows[0] if len(rows) == 1 else rows)
+_UNIQUE = tuple(column for _, column in UNIQUE_COLUMNS)
+_SUMMED = ("count", "uniq")
+# Every table a check-in is counted in, with its key and summed columns, in writing order.
+# The area tables go last: every check-in of a day shares their country rows, whose locks
+# last until the commit.
+_TABLES = (
+    (CheckinRollup, ("station_id", "hour", "category"), ("count", *_UNIQUE)),
+    (CheckinStationDay, ("local_day", "province", "area", "station_id"), _SUMMED),
+    (CheckinStationMonth, ("month", "province", "area", "station_id"), _SUMMED),
+    (CheckinAreaHour, ("area", "local_day", "hour"), _SUMMED),
+    (CheckinAreaMonth, ("area", "month", "category"), _SUMMED),
+    (CheckinAreaDay, ("area", "local_day", "category"), _SUMMED),
+)
+
+
+class Batch:
+    """Rollup changes of any number of check-ins, merged per row, written with one upsert per table."""
+
+    def __init__(self) -> None:
+        self._rows: dict[type, dict[tuple, dict]] = {model: {} for model, _, _ in _TABLES}
+        self._shape = {model: (keys, summed) for model, keys, summed in _TABLES}
+
+    def _add(self, model, row: dict) -> None:
+        keys, summed = self._shape[model]
+        key = tuple(row[k] for k in keys)
+        held = self._rows[model].get(key)
+        if held is None:
+            self._rows[model][key] = row
+        else:
+            for name in summed:
+                held[name] += row[name]
+
+    def count(
+        self,
+        *,
+        station_id: int,
+        region: str | None,
+        created_at: datetime,
+        local_day: date,
+        category: str | None,
+        mask: int,
+        sign: int,
+        tz: tzinfo,
+    ) -> None:
+        """Add (sign=+1) or remove (sign=-1) one check-in."""
+        category = category or NO_CATEGORY
+        rollup = {"station_id": station_id, "hour": hour_of(created_at), "category": category, "count": sign}
+        for bit, column in UNIQUE_COLUMNS:
+            rollup[column] = sign if mask & bit else 0
+        self._add(CheckinRollup, rollup)
+
+        hour = created_at.astimezone(tz).hour
+        month = local_day.replace(day=1)
+        province, area = station_keys(region)
+        own = {"province": province, "area": area, "station_id": station_id, "count": sign}
+        own["uniq"] = sign if mask & UNIQUE_STATION else 0
+        self._add(CheckinStationDay, dict(own, local_day=local_day))
+        self._add(CheckinStationMonth, dict(own, month=month))
+        for a in areas_of(region):
+            counted = {"area": a.code, "count": sign, "uniq": sign if mask & a.bit else 0}
+            # Counties read hours from the per-station rollup: a county-hour would copy the raw rows.
+            if a.level != "county":
+                self._add(CheckinAreaHour, dict(counted, local_day=local_day, hour=hour))
+            counted["parent"] = a.parent
+            self._add(CheckinAreaMonth, dict(counted, month=month, category=category))
+            self._add(CheckinAreaDay, dict(counted, local_day=local_day, category=category))
+
+    def write(self) -> None:
+        """Upsert the merged rows, each table's in key order (concurrent writers lock in one order)."""
+        connection = db.session.connection()
+        dialect = connection.dialect.name
+        for model, keys, summed in _TABLES:
+            held = self._rows[model]
+            if not held:
+                continue
+            rows = [held[key] for key in sorted(held)]
+            stmt = _upsert_statement(dialect, model.__table__, keys, summed)
+            # One row as a plain execute: psycopg's executemany pipeline costs several times more CPU.
+            connection.execute(stmt, rows[0] if len(rows) == 1 else rows)
 
 
 def apply(checkin: Checkin, sign: int, *, tz: tzinfo | str | None = None) -> None:
-    """Add (sign=+1) or remove (sign=-1) one check-in from every rollup."""
+    """Add (sign=+1) or remove (sign=-1) one check-in from every rollup, now, in the caller's transaction."""
     if sign not in (1, -1):
         raise ValueError("sign must be +1 or -1")
-    mask = checkin.unique_mask or 0
-    category = checkin.category or NO_CATEGORY
-    values = {"station_id": checkin.station_id, "hour": hour_of(checkin.created_at), "category": category}
-    values["count"] = sign
-    for bit, column in UNIQUE_COLUMNS:
-        values[column] = sign if mask & bit else 0
-    _upsert(
-        CheckinRollup,
-        [values],
-        ("station_id", "hour", "category"),
-        ("count", *dict(UNIQUE_COLUMNS).values()),
-    )
-
-    # The check-in service hands over its station already loaded; a query only when it did not.
+    # A caller that has the station loaded hands it over; a query only when it did not.
     station = checkin.__dict__.get("station")
     region = (
         station.region_code
         if station is not None
         else db.session.scalar(sa.select(Station.region_code).where(Station.id == checkin.station_id))
     )
-    local = checkin.created_at.astimezone(local_zone(tz))
-    day = checkin.local_day or local.date()
-    month = day.replace(day=1)
-    areas = areas_of(region)
-
-    def area_rows(**key):
-        return [
-            dict(area=a.code, parent=a.parent, count=sign, uniq=sign if mask & a.bit else 0, **key)
-            for a in areas
-        ]
-
-    summed = ("count", "uniq")
-    province, area = station_keys(region)
-    uniq = sign if mask & UNIQUE_STATION else 0
-    row = dict(province=province, area=area, station_id=checkin.station_id, count=sign, uniq=uniq)
-    key = ("province", "area", "station_id")
-    _upsert(CheckinStationDay, [dict(row, local_day=day)], ("local_day", *key), summed)
-    _upsert(CheckinStationMonth, [dict(row, month=month)], ("month", *key), summed)
-
-    # Every check-in of the day updates the same country rows, whose locks last until the commit:
-    # they go last, so concurrent check-ins wait on them for as short a time as possible.
-    hour_rows = [
-        {k: v for k, v in row.items() if k != "parent"}
-        for row, a in zip(area_rows(local_day=day, hour=local.hour), areas, strict=True)
-        if a.level != "county"
-    ]
-    _upsert(CheckinAreaHour, hour_rows, ("area", "local_day", "hour"), summed)
-    day_key, month_key = ("area", "local_day", "category"), ("area", "month", "category")
-    _upsert(CheckinAreaMonth, area_rows(month=month, category=category), month_key, summed)
-    _upsert(CheckinAreaDay, area_rows(local_day=day, category=category), day_key, summed)
+    zone = local_zone(tz)
+    batch = Batch()
+    batch.count(
+        station_id=checkin.station_id,
+        region=region,
+        created_at=checkin.created_at,
+        local_day=checkin.local_day or checkin.created_at.astimezone(zone).date(),
+        category=checkin.category,
+        mask=checkin.unique_mask or 0,
+        sign=sign,
+        tz=zone,
+    )
+    batch.write()
 
 
 __all__ = [
@@ -182,6 +224,7 @@ __all__ = [
     "NO_CATEGORY",
     "UNIQUE_COLUMNS",
     "Area",
+    "Batch",
     "apply",
     "areas_of",
     "hour_of",

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from stationfinder.extensions import db
 from stationfinder.models import CATEGORIES, Station
-from stationfinder.services import regions
+from stationfinder.services import fold, regions
 from stationfinder.services import stats_read as read
 from stationfinder.services.accounts import Scope
 from stationfinder.services.errors import Forbidden, InvalidInput
@@ -153,7 +153,8 @@ def make_target(scope: Scope, region: str | None = None, station=None) -> tuple[
 
 
 def prepare(scope: Scope, date_from=None, date_to=None, region=None, station=None, tz=None) -> Query:
-    """Check a statistics question and return it ready to answer."""
+    """Check a statistics question and return it ready to answer, every check-in so far counted."""
+    fold.fold()
     period = make_period(date_from, date_to, tz)
     target, row = make_target(scope, region, station)
     return Query(target, period, row)

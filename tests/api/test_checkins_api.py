@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, CheckinRollup, Station
-from stationfinder.services import posters
+from stationfinder.services import fold, posters
 from tests.factories import StationFactory
 
 URL = "/api/v1/checkins"
@@ -28,6 +28,7 @@ def poster(app):
 
 def counted(app) -> tuple[int, int]:
     with app.app_context():
+        fold.fold()
         rows = db.session.scalar(sa.select(sa.func.count()).select_from(Checkin))
         total = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(CheckinRollup.count), 0)))
         return rows, total

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from benchmarks.liveserver import Gunicorn, run_load
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, CheckinRollup, DeviceDay, DevicePresence
-from stationfinder.services import posters
+from stationfinder.services import fold, posters
 from tests.conftest import make_config
 from tests.factories import StationFactory
 
@@ -21,8 +21,13 @@ URL = "/api/v1/checkins"
 
 @pytest.fixture(scope="module")
 def gunicorn(database):
-    """Run one gunicorn (4 workers) on the session's database for the whole module."""
-    with Gunicorn(workers=4, config=make_config(database)) as running:
+    """Run one gunicorn (4 workers) on the session's database for the whole module.
+
+    Each worker folds its check-ins into the rollups every 5, so folds race each other and the
+    check-ins still arriving.
+    """
+    config = make_config(database, ROLLUP_FOLD_EVERY=5, ROLLUP_FOLD_SECONDS=3600.0)
+    with Gunicorn(workers=4, config=config) as running:
         yield running
 
 
@@ -35,8 +40,14 @@ def server(app, gunicorn):
     return gunicorn, tokens
 
 
+def pending(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Checkin).where(Checkin.pending))
+
+
 def totals(app) -> dict:
     with app.app_context():
+        fold.fold()
         checkins = db.session.scalar(sa.select(sa.func.count()).select_from(Checkin))
         rollup = db.session.execute(
             sa.select(
@@ -75,6 +86,8 @@ def test_many_devices_at_once_lose_nothing(app, server):
     results = run_load(running.port, jobs, concurrency=24, barrier=True)
     assert Counter(status for status, _, _ in results) == {201: 300}
     assert len({body["checkin"]["id"] for _, body, _ in results}) == 300
+    # The workers folded as they went: only the last few of each worker can still wait.
+    assert pending(app) < 100
     assert totals(app) == dict(checkins=300, count=300, u_station=300, u_all=300, presence=300, devices=300)
 
 

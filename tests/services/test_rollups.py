@@ -20,7 +20,7 @@ from stationfinder.models import (
     DeviceDay,
     DevicePresence,
 )
-from stationfinder.services import checkins, posters, rollups, rollups_bulk, stats
+from stationfinder.services import checkins, fold, posters, rollups, rollups_bulk, stats
 from stationfinder.services.accounts import Scope
 from tests.factories import StationFactory
 from tests.stats_world import SHANGHAI, checkin, expected_rollups, stored_rollups
@@ -59,6 +59,7 @@ visits = st.lists(
         st.integers(0, 3),  # device
         st.sampled_from((*CATEGORIES, None)),
         st.booleans(),  # undone right after
+        st.booleans(),  # folded into the rollups before that undo (else it is still pending)
     ),
     max_size=25,
 )
@@ -68,13 +69,18 @@ visits = st.lists(
 @given(visits=visits, keep_days=st.integers(1, 3))
 def test_rollups_equal_raw_counts_before_and_after_a_purge(stations, visits, keep_days):
     _wipe_counts()
-    for index, minutes, device, category, undone in sorted(visits, key=lambda v: v[1]):
+    for index, minutes, device, category, undone, folded in sorted(visits, key=lambda v: v[1]):
         when = START + timedelta(minutes=minutes)
         token = f"device-{device}"
         row, duplicate = checkins.record(_token(stations[index]), token, category, now=when)
+        db.session.commit()
+        if folded:
+            fold.fold()
         if undone and not duplicate:
             checkins.undo(row.id, token, now=when + timedelta(minutes=1))
         db.session.commit()
+    fold.fold()
+    assert db.session.scalar(sa.select(sa.func.count()).where(Checkin.pending)) == 0
     counted = stored_rollups()
     assert counted == expected_rollups()
     raw_total = db.session.scalar(sa.select(sa.func.count(Checkin.id)))
@@ -139,6 +145,8 @@ def test_apply_files_a_checkin_under_every_level_of_its_region(app):
         for station in (county, city_coded, nowhere):
             checkin(station, when, f"dev-{station.ref}", "courier")
         db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckinAreaDay)) == 0
+        assert fold.fold() == 3
         days = db.session.execute(
             sa.select(CheckinAreaDay.area, CheckinAreaDay.local_day, CheckinAreaDay.count)
         ).all()
