@@ -19,6 +19,7 @@ from stationfinder.models import (
     CheckinRollup,
     CheckinStationDay,
     CheckinStationMonth,
+    CheckinStationQuarter,
     Station,
 )
 from stationfinder.services import accounts, checkins, posters
@@ -138,7 +139,12 @@ def expected_rollups() -> dict[str, dict]:
             if level != "county":
                 out["area_hour"][(area, c.local_day, local.hour, "count")] += 1
                 out["area_hour"][(area, c.local_day, local.hour, "uniq")] += u
-        for table, period in (("station_day", c.local_day), ("station_month", month)):
+        quarter = month.replace(month=(month.month - 1) // 3 * 3 + 1)
+        for table, period in (
+            ("station_day", c.local_day),
+            ("station_month", month),
+            ("station_quarter", quarter),
+        ):
             out[table][(c.station_id, period, "count")] += 1
             out[table][(c.station_id, period, "uniq")] += int(bool(c.unique_mask & 1))
     return _nonzero(out)
@@ -156,6 +162,7 @@ def stored_rollups() -> dict[str, dict]:
         (CheckinAreaHour, "area_hour", lambda r: (r.area, r.local_day, r.hour)),
         (CheckinStationDay, "station_day", lambda r: (r.station_id, r.local_day)),
         (CheckinStationMonth, "station_month", lambda r: (r.station_id, r.month)),
+        (CheckinStationQuarter, "station_quarter", lambda r: (r.station_id, r.quarter)),
     ):
         for r in db.session.scalars(sa.select(model)):
             out[table][(*key(r), "count")] += r.count

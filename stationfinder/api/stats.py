@@ -1,8 +1,8 @@
 """API: check-in statistics for district staff, admins and station managers."""
 
-import json
 import re
 
+import orjson
 from flask import current_app
 from marshmallow import EXCLUDE, Schema, fields, validate
 from werkzeug.exceptions import BadRequest
@@ -118,9 +118,7 @@ def checkin_stats(args):
     except NotFound as exc:
         raise http_error(exc, NotFoundError, "no-such-station") from None
     # The body is already exactly StatsOut; dumping 20,000 station groups through marshmallow
-    # again would take longer than computing them.
-    response = current_app.response_class(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")), mimetype="application/json"
-    )
+    # again would take longer than computing them, and orjson writes them ~5x faster than json.
+    response = current_app.response_class(orjson.dumps(body), mimetype="application/json")
     response.headers.update({"Cache-Control": "private, no-store", "Vary": "Authorization, Cookie"})
     return response

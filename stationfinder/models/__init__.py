@@ -12,6 +12,7 @@ from stationfinder.models.rollup import (
     CheckinAreaMonth,
     CheckinStationDay,
     CheckinStationMonth,
+    CheckinStationQuarter,
 )
 from stationfinder.models.station import Station, StationAccess, StationStatus
 from stationfinder.models.user import Role, User, manager_station
@@ -28,6 +29,7 @@ __all__ = [
     "CheckinRollup",
     "CheckinStationDay",
     "CheckinStationMonth",
+    "CheckinStationQuarter",
     "DatasetVersion",
     "DeviceDay",
     "DevicePresence",

@@ -103,3 +103,18 @@ class CheckinStationMonth(Base):
         sa.Index("ix_checkin_station_month_month_count", "month", "count"),
         sa.Index("ix_checkin_station_month_province_month_count", "province", "month", "count"),
     )
+
+
+class CheckinStationQuarter(Base):
+    """Check-ins per station per local quarter (its first day), so a year per station is ~5 rows, not 12."""
+
+    __tablename__ = "checkin_station_quarter"
+
+    province: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+    quarter: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    area: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    station_id: Mapped[int] = mapped_column(sa.ForeignKey("station.id", ondelete="CASCADE"), primary_key=True)
+    count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    uniq: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    __table_args__ = (sa.Index("ix_checkin_station_quarter_station_quarter", "station_id", "quarter"),)

@@ -28,6 +28,7 @@ from stationfinder.models import (
     CheckinRollup,
     CheckinStationDay,
     CheckinStationMonth,
+    CheckinStationQuarter,
     Station,
 )
 from stationfinder.services import regions
@@ -71,6 +72,11 @@ class Area(NamedTuple):
 def hour_of(moment: datetime) -> datetime:
     """Return the start of the UTC hour containing an aware datetime."""
     return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def quarter_of(day: date) -> date:
+    """Return the first day of the quarter holding a day."""
+    return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
 
 
 def level_of(code: str) -> str:
@@ -121,6 +127,7 @@ _TABLES = (
     (CheckinRollup, ("station_id", "hour", "category"), ("count", *_UNIQUE)),
     (CheckinStationDay, ("local_day", "province", "area", "station_id"), _SUMMED),
     (CheckinStationMonth, ("month", "province", "area", "station_id"), _SUMMED),
+    (CheckinStationQuarter, ("quarter", "province", "area", "station_id"), _SUMMED),
     (CheckinAreaHour, ("area", "local_day", "hour"), _SUMMED),
     (CheckinAreaMonth, ("area", "month", "category"), _SUMMED),
     (CheckinAreaDay, ("area", "local_day", "category"), _SUMMED),
@@ -170,6 +177,7 @@ class Batch:
         own["uniq"] = sign if mask & UNIQUE_STATION else 0
         self._add(CheckinStationDay, dict(own, local_day=local_day))
         self._add(CheckinStationMonth, dict(own, month=month))
+        self._add(CheckinStationQuarter, dict(own, quarter=quarter_of(month)))
         for a in areas_of(region):
             counted = {"area": a.code, "count": sign, "uniq": sign if mask & a.bit else 0}
             # Counties read hours from the per-station rollup: a county-hour would copy the raw rows.
@@ -229,5 +237,6 @@ __all__ = [
     "areas_of",
     "hour_of",
     "level_of",
+    "quarter_of",
     "station_keys",
 ]

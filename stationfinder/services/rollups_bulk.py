@@ -45,12 +45,17 @@ class _Dialect:
             self.local_hour = "CAST(EXTRACT(HOUR FROM c.created_at AT TIME ZONE :tz) AS INTEGER)"
             self.utc_hour = "date_trunc('hour', c.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
             self.month = "CAST(date_trunc('month', c.local_day) AS DATE)"
+            self.quarter = "CAST(date_trunc('quarter', c.local_day) AS DATE)"
         else:
             self.valid = f"{_R} GLOB '[1-9][0-9][0-9][0-9][0-9][0-9]'"
             minutes = int(_fixed_offset(tz, *_span(lo, hi)).total_seconds() // 60)
             self.local_hour = f"CAST(strftime('%H', c.created_at, '{minutes:+d} minutes') AS INTEGER)"
             self.utc_hour = "strftime('%Y-%m-%d %H:00:00.000000', c.created_at)"
             self.month = "strftime('%Y-%m-01', c.local_day)"
+            self.quarter = (
+                "strftime('%Y-', c.local_day) || "
+                "printf('%02d', (CAST(strftime('%m', c.local_day) AS INTEGER) - 1) / 3 * 3 + 1) || '-01'"
+            )
 
 
 def _span(lo: int, hi: int) -> tuple[datetime, datetime]:
@@ -124,6 +129,7 @@ def _statements(d: _Dialect) -> list[tuple[str, str, str]]:
     for table, column, period in (
         ("checkin_station_day", "local_day", "c.local_day"),
         ("checkin_station_month", "month", d.month),
+        ("checkin_station_quarter", "quarter", d.quarter),
     ):
         sql = (
             f"INSERT INTO {table} (province, {column}, area, station_id, count, uniq) "

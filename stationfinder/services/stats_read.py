@@ -24,6 +24,7 @@ from stationfinder.models import (
     CheckinRollup,
     CheckinStationDay,
     CheckinStationMonth,
+    CheckinStationQuarter,
     Station,
 )
 from stationfinder.services import dataset, regions, rollups
@@ -97,6 +98,89 @@ def split_months(first: date, last: date) -> tuple[list[tuple[date, date]], tupl
     if stop <= last:
         days.append((stop, last))
     return days, (start, _prev_month(stop))
+
+
+@dataclass(frozen=True)
+class Cover:
+    """first..last as whole units (unit starts, inclusive), plus and minus runs of the finer elements."""
+
+    units: tuple | None
+    plus: list
+    minus: list
+
+
+def _cover(first, last, floor, ceil, step, count) -> Cover:
+    """Cover first..last with whole units, taking a partial unit whole minus the rest when that is shorter.
+
+    ``floor``/``ceil`` give the first/last element of an element's unit, ``step(x, n)`` moves n elements
+    and ``count(a, b)`` counts a..b. Whatever lies after today has no rows, so the usual tail of a range
+    ending today costs one unit row instead of a row per element.
+    """
+    head, tail = floor(first), floor(last)
+    if head == tail:
+        covered = count(first, last)
+        if count(head, ceil(head)) - covered >= covered:
+            return Cover(None, [(first, last)], [])
+        minus = [(head, step(first, -1))] if first > head else []
+        if last < ceil(tail):
+            minus.append((step(last, 1), ceil(tail)))
+        return Cover((head, head), [], minus)
+    start, stop, plus, minus = head, tail, [], []
+    if first > head:
+        if count(head, step(first, -1)) < count(first, ceil(head)):
+            minus.append((head, step(first, -1)))
+        else:
+            plus.append((first, ceil(head)))
+            start = step(ceil(head), 1)
+    if last < ceil(tail):
+        if count(step(last, 1), ceil(tail)) < count(tail, last):
+            minus.append((step(last, 1), ceil(tail)))
+        else:
+            plus.append((tail, last))
+            stop = floor(step(tail, -1))
+    return Cover((start, stop) if start <= stop else None, plus, minus)
+
+
+def _add_days(day: date, n: int) -> date:
+    return day + timedelta(days=n)
+
+
+def _days(a: date, b: date) -> int:
+    return (b - a).days + 1
+
+
+def _month_end(day: date) -> date:
+    return _next_month(day) - timedelta(days=1)
+
+
+def _add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _months(a: date, b: date) -> int:
+    return (b.year - a.year) * 12 + b.month - a.month + 1
+
+
+def station_spans(first: date, last: date) -> list[tuple[str, list[tuple[date, date]], int]]:
+    """Return (table: "day", "month" or "quarter", runs of first days, sign) adding up to first..last.
+
+    A year of one station is then about five rows: a few days, a month or two and four quarters.
+    """
+    days = _cover(first, last, lambda d: d.replace(day=1), _month_end, _add_days, _days)
+    out = [("day", days.plus, 1), ("day", days.minus, -1)]
+    if days.units:
+        months = _cover(
+            *days.units,
+            rollups.quarter_of,
+            lambda m: _add_months(rollups.quarter_of(m), 2),
+            _add_months,
+            _months,
+        )
+        out += [("month", months.plus, 1), ("month", months.minus, -1)]
+        if months.units:
+            out.append(("quarter", [months.units], 1))
+    return [(table, runs, sign) for table, runs, sign in out if runs]
 
 
 def _next_month(day: date) -> date:
@@ -207,6 +291,13 @@ def _sums(count, uniq):
     return sa.func.sum(count).label("count"), sa.func.sum(uniq).label("uniq")
 
 
+_STATION_TABLES = {
+    "day": (CheckinStationDay, CheckinStationDay.local_day),
+    "month": (CheckinStationMonth, CheckinStationMonth.month),
+    "quarter": (CheckinStationQuarter, CheckinStationQuarter.quarter),
+}
+
+
 def station_totals(target: Target, period: Period, only: list[int] | None = None):
     """Return a subquery (station_id, count, uniq) of per-station totals in the period.
 
@@ -222,18 +313,14 @@ def station_totals(target: Target, period: Period, only: list[int] | None = None
             .group_by(r.station_id)
             .subquery("totals")
         )
-    ranges, months = split_months(period.first, period.last)
     parts = []
-    for model, column, spans in (
-        (CheckinStationDay, CheckinStationDay.local_day, ranges),
-        (CheckinStationMonth, CheckinStationMonth.month, [months] if months else []),
-    ):
-        if not spans:
-            continue
-        where = [_days_condition(column, spans), *area_filter(model, target)]
+    for table, runs, sign in station_spans(period.first, period.last):
+        model, column = _STATION_TABLES[table]
+        where = [_days_condition(column, runs), *area_filter(model, target)]
         if only is not None:
             where.append(model.station_id.in_(only))
-        parts.append(sa.select(model.station_id, model.count, model.uniq).where(*where))
+        count, uniq = (model.count, model.uniq) if sign > 0 else (-model.count, -model.uniq)
+        parts.append(sa.select(model.station_id, count.label("count"), uniq.label("uniq")).where(*where))
     union = parts[0] if len(parts) == 1 else sa.union_all(*parts)
     rows = union.subquery("parts")
     return (

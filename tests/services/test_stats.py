@@ -1,17 +1,20 @@
 """The stats service: scoping, local-day and local-hour buckets, groups, and the dashboard figures."""
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 import time_machine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stationfinder.extensions import db
 from stationfinder.models import Station
 from stationfinder.services import stats, stats_dashboard, stats_rank
 from stationfinder.services.accounts import Scope
 from stationfinder.services.errors import Forbidden, InvalidInput, NotFound
-from stationfinder.services.stats_read import split_months
+from stationfinder.services.stats_read import split_months, station_spans
 from tests.factories import StationFactory
 from tests.stats_world import DAY, IDLE_REF, build_world, checkin, refs_in, world_total
 
@@ -288,3 +291,41 @@ def test_map_shows_stations_or_regions_when_there_are_many(world, monkeypatch):
     guizhou = next(p for p in regions["points"] if p["key"] == "520000")
     lats = db.session.scalars(sa.select(Station.lat).where(Station.region_code.like("52%"))).all()
     assert guizhou["lat"] == pytest.approx(sum(lats) / len(lats))
+
+
+@settings(max_examples=300, deadline=None)
+@given(first=st.dates(date(2023, 1, 1), date(2027, 12, 31)), length=st.integers(0, 3 * 366))
+def test_station_spans_add_up_to_exactly_the_days_asked(first, length):
+    last = first + timedelta(days=length)
+    weight: Counter = Counter()
+    for table, runs, sign in station_spans(first, last):
+        for a, b in runs:
+            if table == "day":
+                starts = [a + timedelta(days=n) for n in range((b - a).days + 1)]
+                spans = [(d, d) for d in starts]
+            else:
+                size = 1 if table == "month" else 3
+                spans = []
+                month = a
+                while month <= b:
+                    end_month = _plus_months(month, size)
+                    spans.append((month, end_month - timedelta(days=1)))
+                    month = end_month
+            for start, end in spans:
+                for n in range((end - start).days + 1):
+                    weight[start + timedelta(days=n)] += sign
+    asked = {first + timedelta(days=n) for n in range(length + 1)}
+    assert {day for day, w in weight.items() if w} == asked
+    assert all(weight[day] == 1 for day in asked)
+
+
+def _plus_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def test_a_year_to_today_reads_quarters_and_the_current_month_whole():
+    spans = station_spans(date(2025, 11, 28), date(2026, 11, 27))
+    assert ("quarter", [(date(2026, 1, 1), date(2026, 10, 1))], 1) in spans
+    assert ("day", [(date(2026, 11, 28), date(2026, 11, 30))], -1) in spans
+    assert sum(len(runs) for _, runs, _ in spans) == 5
