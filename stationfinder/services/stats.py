@@ -276,33 +276,44 @@ def child_regions(target: Target, depth: int) -> list[str]:
     return read.by_stations_version("children", (target.area, target.station_ids, depth), scan)
 
 
+# Station lists up to this size are kept per worker (a big province: ~16,500 stations, ~3 MB).
+STATION_LIST_CACHE_MAX = 50_000
+
+
+def _stations_covered(target: Target) -> dict[int, tuple[str | None, str]]:
+    """Return {id: (ref, name)} of the stations a target covers now, kept until stations change."""
+
+    def load():
+        select = sa.select(Station.id, Station.ref, Station.name).where(target.station_clause())
+        return {station_id: (ref, name) for station_id, ref, name in db.session.execute(select).all()}
+
+    key = (target.area, target.station_ids)
+    return read.by_stations_version(
+        "station_names", key, load, keep=lambda names: len(names) <= STATION_LIST_CACHE_MAX
+    )
+
+
 def station_groups(query: Query) -> list[dict]:
     """Return one group per station (key: ref, or id without one), zero-check-in stations included.
 
     Stations the target covers now come with their counts (zero if none); a station
-    that has since moved out still shows what it counted here.
+    that has since moved out still shows what it counted here. Counts and names are
+    read apart and joined here: the names of a region change rarely and are kept.
     """
-    totals = read.station_totals(query.target, query.period).element.cte("totals")
-    clause = query.target.station_clause()
-    columns = (Station.id, Station.ref, Station.name)
-    here = (
-        sa.select(*columns, sa.func.coalesce(totals.c.count, 0), sa.func.coalesce(totals.c.uniq, 0))
-        .outerjoin(totals, totals.c.station_id == Station.id)
-        .where(clause)
-    )
-    gone = totals.c.station_id.not_in(sa.select(Station.id).where(clause))
-    moved = (
-        sa.select(*columns, totals.c.count, totals.c.uniq)
-        .select_from(totals)
-        .join(Station, Station.id == totals.c.station_id)
-        .where(gone)
-    )
+    totals = read.station_totals(query.target, query.period)
     # fetchall: one call into the driver, instead of one fetchone per station.
-    rows = db.session.execute(sa.union_all(here, moved)).all()
-    return [
-        {"key": ref or str(station_id), "label": name, "count": int(count), "unique_devices": int(uniq)}
-        for station_id, ref, name, count, uniq in rows
-    ]
+    counted = {row[0]: row for row in db.session.execute(sa.select(totals)).all()}
+    names = _stations_covered(query.target)
+    moved = [station_id for station_id in counted if station_id not in names]
+    if moved:
+        select = sa.select(Station.id, Station.ref, Station.name).where(Station.id.in_(moved))
+        names = names | {station_id: (ref, name) for station_id, ref, name in db.session.execute(select)}
+    groups = []
+    for station_id, (ref, name) in names.items():
+        row = counted.get(station_id)
+        count, uniq = (int(row[1]), int(row[2])) if row is not None else (0, 0)
+        groups.append({"key": ref or str(station_id), "label": name, "count": count, "unique_devices": uniq})
+    return groups
 
 
 def checkin_stats(

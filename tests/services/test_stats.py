@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from stationfinder.extensions import db
 from stationfinder.models import Station
-from stationfinder.services import stats, stats_dashboard, stats_rank
+from stationfinder.services import dataset, stats, stats_dashboard, stats_rank
 from stationfinder.services.accounts import Scope
 from stationfinder.services.errors import Forbidden, InvalidInput, NotFound
 from stationfinder.services.stats_read import split_months, station_spans
@@ -329,3 +329,28 @@ def test_a_year_to_today_reads_quarters_and_the_current_month_whole():
     assert ("quarter", [(date(2026, 1, 1), date(2026, 10, 1))], 1) in spans
     assert ("day", [(date(2026, 11, 28), date(2026, 11, 30))], -1) in spans
     assert sum(len(runs) for _, runs, _ in spans) == 5
+
+
+def test_by_station_follows_stations_that_move_or_arrive(ctx):
+    when = datetime(2025, 3, 10, 4, 0, tzinfo=UTC)
+    old_home = StationFactory(ref="mover", region_code="520502")
+    StationFactory(ref="stayer", region_code="520502")
+    db.session.commit()
+    for device in ("a", "b"):
+        checkin(old_home, when, device)
+    db.session.commit()
+    dataset.bump()
+    db.session.commit()
+
+    def by_station(region):
+        body = stats.checkin_stats(Scope(region=region), "2025-03-01", "2025-03-31", group_by="station")
+        return {g["key"]: g["count"] for g in body["groups"]}
+
+    assert by_station("520502") == {"mover": 2, "stayer": 0}
+    old_home.region_code = "440305"
+    StationFactory(ref="newcomer", region_code="520502")
+    dataset.bump()
+    db.session.commit()
+    # Its counts stay where they were made; its new region lists it, with nothing counted there.
+    assert by_station("520502") == {"mover": 2, "stayer": 0, "newcomer": 0}
+    assert by_station("440000") == {"mover": 0}
