@@ -1,5 +1,6 @@
 """stationfinder: rest stations for China's delivery riders, couriers and drivers."""
 
+import gc
 import os
 from pathlib import Path
 
@@ -36,7 +37,21 @@ def create_app(test_config=None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_security(app)
+    settle_memory(app)
     return app
+
+
+def settle_memory(app: Flask) -> None:
+    """Keep the objects made at start-up out of every later garbage collection.
+
+    They live as long as the worker. Without this each full collection walks all of
+    them again: every third 16,000-station statistics answer took ~150 ms longer.
+    Tests make many apps in one process, so they skip it.
+    """
+    if app.testing:
+        return
+    gc.collect()
+    gc.freeze()
 
 
 def register_extensions(app: Flask) -> None:

@@ -1,3 +1,5 @@
+import gc
+
 from stationfinder import create_app
 from stationfinder.config import DEV_SECRET_KEY, ConfigError
 
@@ -41,3 +43,16 @@ def test_production_requires_secret_key(monkeypatch):
 def test_test_config_wins(app):
     assert app.testing
     assert app.config["PUBLIC_BASE_URL"] == "http://sf.test"
+
+
+def test_a_served_app_keeps_its_start_up_objects_out_of_garbage_collection(tmp_path):
+    config = {"DATABASE_URL": f"sqlite:///{tmp_path / 'gc.sqlite'}", "SECRET_KEY": "x" * 32}
+    gc.unfreeze()
+    try:
+        create_app(config)
+        assert gc.get_freeze_count() > 0
+        gc.unfreeze()
+        create_app(config | {"TESTING": True})
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
