@@ -20,6 +20,7 @@ from stationfinder.models import (
     CheckinStationDay,
     CheckinStationMonth,
     CheckinStationQuarter,
+    CheckinStationYear,
     Station,
 )
 from stationfinder.services import accounts, checkins, posters
@@ -144,6 +145,7 @@ def expected_rollups() -> dict[str, dict]:
             ("station_day", c.local_day),
             ("station_month", month),
             ("station_quarter", quarter),
+            ("station_year", month.replace(month=1)),
         ):
             out[table][(c.station_id, period, "count")] += 1
             out[table][(c.station_id, period, "uniq")] += int(bool(c.unique_mask & 1))
@@ -163,6 +165,7 @@ def stored_rollups() -> dict[str, dict]:
         (CheckinStationDay, "station_day", lambda r: (r.station_id, r.local_day)),
         (CheckinStationMonth, "station_month", lambda r: (r.station_id, r.month)),
         (CheckinStationQuarter, "station_quarter", lambda r: (r.station_id, r.quarter)),
+        (CheckinStationYear, "station_year", lambda r: (r.station_id, r.year)),
     ):
         for r in db.session.scalars(sa.select(model)):
             out[table][(*key(r), "count")] += r.count

@@ -13,6 +13,7 @@ from stationfinder.models.rollup import (
     CheckinStationDay,
     CheckinStationMonth,
     CheckinStationQuarter,
+    CheckinStationYear,
 )
 from stationfinder.models.station import Station, StationAccess, StationStatus
 from stationfinder.models.user import Role, User, manager_station
@@ -30,6 +31,7 @@ __all__ = [
     "CheckinStationDay",
     "CheckinStationMonth",
     "CheckinStationQuarter",
+    "CheckinStationYear",
     "DatasetVersion",
     "DeviceDay",
     "DevicePresence",

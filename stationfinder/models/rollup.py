@@ -118,3 +118,18 @@ class CheckinStationQuarter(Base):
     uniq: Mapped[int] = mapped_column(sa.Integer, default=0)
 
     __table_args__ = (sa.Index("ix_checkin_station_quarter_station_quarter", "station_id", "quarter"),)
+
+
+class CheckinStationYear(Base):
+    """Check-ins per station per local calendar year (its first day): long ranges read a row a year."""
+
+    __tablename__ = "checkin_station_year"
+
+    province: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+    year: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    area: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    station_id: Mapped[int] = mapped_column(sa.ForeignKey("station.id", ondelete="CASCADE"), primary_key=True)
+    count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    uniq: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    __table_args__ = (sa.Index("ix_checkin_station_year_station_year", "station_id", "year"),)

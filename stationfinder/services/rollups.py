@@ -29,6 +29,7 @@ from stationfinder.models import (
     CheckinStationDay,
     CheckinStationMonth,
     CheckinStationQuarter,
+    CheckinStationYear,
     Station,
 )
 from stationfinder.services import regions
@@ -128,6 +129,7 @@ _TABLES = (
     (CheckinStationDay, ("local_day", "province", "area", "station_id"), _SUMMED),
     (CheckinStationMonth, ("month", "province", "area", "station_id"), _SUMMED),
     (CheckinStationQuarter, ("quarter", "province", "area", "station_id"), _SUMMED),
+    (CheckinStationYear, ("year", "province", "area", "station_id"), _SUMMED),
     (CheckinAreaHour, ("area", "local_day", "hour"), _SUMMED),
     (CheckinAreaMonth, ("area", "month", "category"), _SUMMED),
     (CheckinAreaDay, ("area", "local_day", "category"), _SUMMED),
@@ -178,6 +180,7 @@ class Batch:
         self._add(CheckinStationDay, dict(own, local_day=local_day))
         self._add(CheckinStationMonth, dict(own, month=month))
         self._add(CheckinStationQuarter, dict(own, quarter=quarter_of(month)))
+        self._add(CheckinStationYear, dict(own, year=month.replace(month=1)))
         for a in areas_of(region):
             counted = {"area": a.code, "count": sign, "uniq": sign if mask & a.bit else 0}
             # Counties read hours from the per-station rollup: a county-hour would copy the raw rows.

@@ -46,6 +46,7 @@ class _Dialect:
             self.utc_hour = "date_trunc('hour', c.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
             self.month = "CAST(date_trunc('month', c.local_day) AS DATE)"
             self.quarter = "CAST(date_trunc('quarter', c.local_day) AS DATE)"
+            self.year = "CAST(date_trunc('year', c.local_day) AS DATE)"
         else:
             self.valid = f"{_R} GLOB '[1-9][0-9][0-9][0-9][0-9][0-9]'"
             minutes = int(_fixed_offset(tz, *_span(lo, hi)).total_seconds() // 60)
@@ -56,6 +57,7 @@ class _Dialect:
                 "strftime('%Y-', c.local_day) || "
                 "printf('%02d', (CAST(strftime('%m', c.local_day) AS INTEGER) - 1) / 3 * 3 + 1) || '-01'"
             )
+            self.year = "strftime('%Y-01-01', c.local_day)"
 
 
 def _span(lo: int, hi: int) -> tuple[datetime, datetime]:
@@ -130,6 +132,7 @@ def _statements(d: _Dialect) -> list[tuple[str, str, str]]:
         ("checkin_station_day", "local_day", "c.local_day"),
         ("checkin_station_month", "month", d.month),
         ("checkin_station_quarter", "quarter", d.quarter),
+        ("checkin_station_year", "year", d.year),
     ):
         sql = (
             f"INSERT INTO {table} (province, {column}, area, station_id, count, uniq) "

@@ -25,6 +25,7 @@ from stationfinder.models import (
     CheckinStationDay,
     CheckinStationMonth,
     CheckinStationQuarter,
+    CheckinStationYear,
     Station,
 )
 from stationfinder.services import dataset, regions, rollups
@@ -165,7 +166,9 @@ def _months(a: date, b: date) -> int:
 def station_spans(first: date, last: date) -> list[tuple[str, list[tuple[date, date]], int]]:
     """Return (table: "day", "month" or "quarter", runs of first days, sign) adding up to first..last.
 
-    A year of one station is then about five rows: a few days, a month or two and four quarters.
+    Each level takes a partial unit whole minus the rest when the rest is shorter, so a year to
+    today of one station is about three rows: a few days, a month and a calendar year (the
+    days, month and quarter after today that it subtracts have no rows yet).
     """
     days = _cover(first, last, lambda d: d.replace(day=1), _month_end, _add_days, _days)
     out = [("day", days.plus, 1), ("day", days.minus, -1)]
@@ -179,7 +182,16 @@ def station_spans(first: date, last: date) -> list[tuple[str, list[tuple[date, d
         )
         out += [("month", months.plus, 1), ("month", months.minus, -1)]
         if months.units:
-            out.append(("quarter", [months.units], 1))
+            quarters = _cover(
+                *months.units,
+                lambda q: q.replace(month=1),
+                lambda q: q.replace(month=10),
+                lambda q, n: _add_months(q, 3 * n),
+                lambda a, b: _months(a, b) // 3 + 1,
+            )
+            out += [("quarter", quarters.plus, 1), ("quarter", quarters.minus, -1)]
+            if quarters.units:
+                out.append(("year", [quarters.units], 1))
     return [(table, runs, sign) for table, runs, sign in out if runs]
 
 
@@ -295,6 +307,7 @@ _STATION_TABLES = {
     "day": (CheckinStationDay, CheckinStationDay.local_day),
     "month": (CheckinStationMonth, CheckinStationMonth.month),
     "quarter": (CheckinStationQuarter, CheckinStationQuarter.quarter),
+    "year": (CheckinStationYear, CheckinStationYear.year),
 }
 
 

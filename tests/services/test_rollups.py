@@ -18,6 +18,7 @@ from stationfinder.models import (
     CheckinStationDay,
     CheckinStationMonth,
     CheckinStationQuarter,
+    CheckinStationYear,
     DeviceDay,
     DevicePresence,
 )
@@ -34,6 +35,7 @@ ROLLUP_MODELS = (
     CheckinStationDay,
     CheckinStationMonth,
     CheckinStationQuarter,
+    CheckinStationYear,
 )
 # 30 April 20:00 in Shanghai: three days from here cross two local midnights and a month end.
 START = datetime(2024, 4, 30, 12, 0, tzinfo=UTC)
@@ -127,7 +129,7 @@ def _bucket_after(table: str, rows: dict, cutoff: datetime) -> dict:
             return datetime.combine(key[1], datetime.min.time(), SHANGHAI) + timedelta(hours=key[2])
         if table in ("area_day", "station_day"):
             day = key[1]
-        else:  # months and quarters: a bucket holding the cutoff's month starts before it
+        else:  # months, quarters, years: a bucket holding the cutoff's month starts before it
             day = key[1]
             if (day.year, day.month) <= (local_cutoff.year, local_cutoff.month):
                 return cutoff - timedelta(days=1)

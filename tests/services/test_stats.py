@@ -304,7 +304,7 @@ def test_station_spans_add_up_to_exactly_the_days_asked(first, length):
                 starts = [a + timedelta(days=n) for n in range((b - a).days + 1)]
                 spans = [(d, d) for d in starts]
             else:
-                size = 1 if table == "month" else 3
+                size = {"month": 1, "quarter": 3, "year": 12}[table]
                 spans = []
                 month = a
                 while month <= b:
@@ -324,9 +324,10 @@ def _plus_months(month: date, n: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def test_a_year_to_today_reads_quarters_and_the_current_month_whole():
+def test_a_year_to_today_reads_the_calendar_year_whole_minus_what_is_still_to_come():
     spans = station_spans(date(2025, 11, 28), date(2026, 11, 27))
-    assert ("quarter", [(date(2026, 1, 1), date(2026, 10, 1))], 1) in spans
+    assert ("year", [(date(2026, 1, 1), date(2026, 1, 1))], 1) in spans
+    assert ("month", [(date(2026, 12, 1), date(2026, 12, 1))], -1) in spans
     assert ("day", [(date(2026, 11, 28), date(2026, 11, 30))], -1) in spans
     assert sum(len(runs) for _, runs, _ in spans) == 5
 
