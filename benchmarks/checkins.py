@@ -160,14 +160,14 @@ def section(results: list[dict], args) -> str:
         "Each check-in is one write transaction: the poster lookup, then the dedupe upsert on "
         "`device_presence`, the unique-device rows in `device_day` and the `checkin` row (on PostgreSQL "
         "these three are one statement). The row is stored pending; each worker folds pending "
-        "check-ins into the six rollup tables in one batch every `ROLLUP_FOLD_EVERY` check-ins or "
+        "check-ins into the rollup tables in one batch every `ROLLUP_FOLD_EVERY` check-ins or "
         "`ROLLUP_FOLD_SECONDS` (`services/fold.py`), and statistics fold before they read. The "
         "rollup check above counts after a last fold. The throughput is bound by "
         "CPU: the two cores run the four workers, the database and the load generator together, so "
         f"{os.cpu_count()} cores ÷ (gunicorn + load generator CPU per check-in) is the ceiling before "
-        "the database server's own CPU (PostgreSQL: about 1.7 ms per check-in, measured separately) "
-        "and any other load on the machine. The concurrency guarantees (one device tapping 32 times "
-        "at once counts once; nothing lost) are tested in `tests/services/test_checkin_concurrency.py` "
+        "the database server's own CPU and any other load on the machine. The concurrency "
+        "guarantees (one device tapping 32 times at once counts once; nothing lost) are tested in "
+        "`tests/services/test_checkin_concurrency.py` "
         "against the same gunicorn set-up.",
         "",
     ]

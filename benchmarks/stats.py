@@ -304,15 +304,19 @@ NOTES = [
     "weekdays, rider groups and child regions of any region read `checkin_area_month` for whole months and "
     "`checkin_area_day` for the rest (a year nationally is ~80 rows per group); hours and the heatmap read "
     "`checkin_area_hour` (country, provinces, cities) or, for counties, managers and single stations, the "
-    "hourly `checkin_rollup` of their few hundred stations; per-station answers read `checkin_station_day` "
-    "/ `checkin_station_month`, keyed by province first. The busiest-station ranking of a big area uses "
-    "the threshold algorithm over the month rows (about 800 candidates counted exactly) and the least-used "
-    "list probes stations until it has ten without check-ins. Station counts, child regions and map "
-    "centres are kept per worker until the stations dataset version moves.",
+    "hourly `checkin_rollup` of their few hundred stations. Per-station answers read the per-station "
+    "day, month, quarter and calendar-year tables, keyed by province first: each level takes a partial "
+    "unit whole minus the rest when the rest is shorter (`stats_read.station_spans`), so a year to today "
+    "is about three rows per station (a few days, a month and the year; the days and month still to "
+    "come have no rows). Station names of a region are kept per worker and joined to the counts in "
+    "Python. The busiest-station ranking of a big area uses the threshold algorithm over the month "
+    "rows (about 800 candidates counted exactly) and the least-used list probes stations until it has "
+    "ten without check-ins. Station counts, child regions, station names and map centres are kept per "
+    "worker until the stations dataset version moves.",
     "",
-    "Per-station answers for a whole big province over a year (Guangdong: 16,556 stations, 12 month rows "
-    "each, a 1.3 MB JSON answer) are the one question near or over 200 ms; every dashboard page stays "
-    "under it. Timings come from a 2-core machine shared with other test runs: the load average is given.",
+    "The largest answer is every station of the biggest province over a year (Guangdong: 16,556 "
+    "stations, a 1.5 MB JSON answer). Timings come from a 2-core machine that may be shared: the load "
+    "average is given.",
     "",
     "",
 ]

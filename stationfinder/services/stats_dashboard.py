@@ -81,13 +81,17 @@ def map_points(query: Query, lang: str = "zh", regions=None, stations: int | Non
     if depth is None or stations <= MAP_STATION_LIMIT:
         totals = read.station_totals(query.target, query.period)
         count = sa.func.coalesce(totals.c.count, 0)
-        rows = db.session.execute(
-            sa.select(Station.id, Station.ref, Station.name, Station.lat, Station.lon, count)
-            .outerjoin(totals, totals.c.station_id == Station.id)
-            .where(query.target.station_clause())
-            .order_by(count.desc(), Station.id)
-            .limit(MAP_STATION_LIMIT)
-        ).all()
+        rows = (
+            db.session.connection()
+            .execute(
+                sa.select(Station.id, Station.ref, Station.name, Station.lat, Station.lon, count)
+                .outerjoin(totals, totals.c.station_id == Station.id)
+                .where(query.target.station_clause())
+                .order_by(count.desc(), Station.id)
+                .limit(MAP_STATION_LIMIT)
+            )
+            .all()
+        )
         points = [
             {"key": r[1] or str(r[0]), "label": r[2], "lat": r[3], "lon": r[4], "count": int(r[5])}
             for r in rows
@@ -110,11 +114,15 @@ def _centres(query: Query, depth: int) -> dict[str, tuple[float, float]]:
 
     def centres():
         code = sa.func.substr(Station.region_code, 1, depth)
-        rows = db.session.execute(
-            sa.select(code, sa.func.avg(Station.lat), sa.func.avg(Station.lon))
-            .where(target.station_clause(), Station.region_code.is_not(None))
-            .group_by(code)
-        ).all()
+        rows = (
+            db.session.connection()
+            .execute(
+                sa.select(code, sa.func.avg(Station.lat), sa.func.avg(Station.lon))
+                .where(target.station_clause(), Station.region_code.is_not(None))
+                .group_by(code)
+            )
+            .all()
+        )
         return {prefix.ljust(6, "0"): (lat, lon) for prefix, lat, lon in rows if prefix and lat is not None}
 
     return read.by_stations_version("centres", (target.area, depth), centres)

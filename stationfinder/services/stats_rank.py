@@ -48,23 +48,31 @@ def _busiest_scan(target: Target, period: Period, limit: int, only=None) -> list
         .limit(limit)
         .subquery("top")
     )
-    return db.session.execute(
-        sa.select(*_COLUMNS, top.c.count, top.c.uniq)
-        .join(top, top.c.station_id == Station.id)
-        .order_by(top.c.count.desc(), Station.id)
-    ).all()
+    return (
+        db.session.connection()
+        .execute(
+            sa.select(*_COLUMNS, top.c.count, top.c.uniq)
+            .join(top, top.c.station_id == Station.id)
+            .order_by(top.c.count.desc(), Station.id)
+        )
+        .all()
+    )
 
 
 def _least_scan(target: Target, period: Period, limit: int) -> list:
     totals = read.station_totals(target, period)
     count = sa.func.coalesce(totals.c.count, 0)
-    return db.session.execute(
-        sa.select(*_COLUMNS, count.label("count"), sa.func.coalesce(totals.c.uniq, 0).label("uniq"))
-        .outerjoin(totals, totals.c.station_id == Station.id)
-        .where(target.station_clause(), Station.status != StationStatus.CLOSED.value)
-        .order_by(count, Station.id)
-        .limit(limit)
-    ).all()
+    return (
+        db.session.connection()
+        .execute(
+            sa.select(*_COLUMNS, count.label("count"), sa.func.coalesce(totals.c.uniq, 0).label("uniq"))
+            .outerjoin(totals, totals.c.station_id == Station.id)
+            .where(target.station_clause(), Station.status != StationStatus.CLOSED.value)
+            .order_by(count, Station.id)
+            .limit(limit)
+        )
+        .all()
+    )
 
 
 def _months(period: Period) -> list:
@@ -85,12 +93,16 @@ def _busiest_threshold(target: Target, period: Period, limit: int) -> list:
         candidates: set[int] = set()
         threshold, exhausted = 0, True
         for month in months:
-            rows = db.session.execute(
-                sa.select(m.station_id, m.count)
-                .where(m.month == month, *read.area_filter(m, target))
-                .order_by(m.count.desc())
-                .limit(depth)
-            ).all()
+            rows = (
+                db.session.connection()
+                .execute(
+                    sa.select(m.station_id, m.count)
+                    .where(m.month == month, *read.area_filter(m, target))
+                    .order_by(m.count.desc())
+                    .limit(depth)
+                )
+                .all()
+            )
             candidates.update(r.station_id for r in rows)
             if len(rows) == depth:
                 threshold += rows[-1].count
@@ -109,12 +121,16 @@ def _least_probe(target: Target, period: Period, limit: int) -> list:
         .where(d.station_id == Station.id, d.local_day.between(period.first, period.last))
         .exists()
     )
-    idle = db.session.execute(
-        sa.select(*_COLUMNS, sa.literal(0).label("count"), sa.literal(0).label("uniq"))
-        .where(target.station_clause(), Station.status != StationStatus.CLOSED.value, ~active)
-        .order_by(Station.id)
-        .limit(limit)
-    ).all()
+    idle = (
+        db.session.connection()
+        .execute(
+            sa.select(*_COLUMNS, sa.literal(0).label("count"), sa.literal(0).label("uniq"))
+            .where(target.station_clause(), Station.status != StationStatus.CLOSED.value, ~active)
+            .order_by(Station.id)
+            .limit(limit)
+        )
+        .all()
+    )
     if len(idle) == limit:
         return idle
     return _least_scan(target, period, limit)

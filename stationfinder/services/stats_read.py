@@ -207,6 +207,11 @@ def _days_condition(column, ranges):
     return sa.or_(*(column.between(a, b) for a, b in ranges))
 
 
+def _rows(select) -> list:
+    """Run a Core select on the session's connection: the ORM's per-row loading costs more on big answers."""
+    return db.session.connection().execute(select).all()
+
+
 def _merge(into: dict, rows) -> dict:
     for key, count, uniq in rows:
         c, u = into.get(key, (0, 0))
@@ -231,7 +236,7 @@ def area_counts(target: Target, period: Period, by: str | None) -> dict:
         select = sa.select(key, sa.func.sum(model.count), sa.func.sum(model.uniq)).where(
             where, _days_condition(column, ranges)
         )
-        _merge(out, db.session.execute(_grouped(select, key, by)))
+        _merge(out, _rows(_grouped(select, key, by)))
     return out
 
 
@@ -257,7 +262,7 @@ def area_hours(target: Target, period: Period) -> dict[tuple[date, int], tuple[i
         .where(m.area == target.area, m.local_day.between(period.first, period.last))
         .group_by(m.local_day, m.hour)
     )
-    return {(day, int(hour)): (int(c), int(u)) for day, hour, c, u in db.session.execute(select)}
+    return {(day, int(hour)): (int(c), int(u)) for day, hour, c, u in _rows(select)}
 
 
 def _rollup_where(target: Target, period: Period):
@@ -281,7 +286,7 @@ def rollup_hours(target: Target, period: Period, unique: str) -> dict[tuple[date
         .group_by(r.hour)
     )
     out: dict = {}
-    for hour, count, uniq in db.session.execute(select):
+    for hour, count, uniq in _rows(select):
         local = hour.astimezone(period.tz)
         _merge(out, [((local.date(), local.hour), count, uniq)])
     return out
@@ -296,7 +301,7 @@ def rollup_counts(target: Target, period: Period, by: str | None, unique: str) -
     )
     if by == "child":
         select = select.join(Station, Station.id == r.station_id)
-    return _merge({}, db.session.execute(_grouped(select, key, by)))
+    return _merge({}, _rows(_grouped(select, key, by)))
 
 
 def _sums(count, uniq):
