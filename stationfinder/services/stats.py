@@ -276,8 +276,10 @@ def child_regions(target: Target, depth: int) -> list[str]:
     return read.by_stations_version("children", (target.area, target.station_ids, depth), scan)
 
 
-# Station lists up to this size are kept per worker (a big province: ~16,500 stations, ~3 MB).
+# Station lists up to this size are kept per worker (a big province: ~16,500 stations, ~3 MB),
+# for at most this many regions at once.
 STATION_LIST_CACHE_MAX = 50_000
+STATION_LIST_CACHE_REGIONS = 8
 
 
 def _stations_covered(target: Target) -> dict[int, tuple[str | None, str]]:
@@ -290,7 +292,11 @@ def _stations_covered(target: Target) -> dict[int, tuple[str | None, str]]:
 
     key = (target.area, target.station_ids)
     return read.by_stations_version(
-        "station_names", key, load, keep=lambda names: len(names) <= STATION_LIST_CACHE_MAX
+        "station_names",
+        key,
+        load,
+        keep=lambda names: len(names) <= STATION_LIST_CACHE_MAX,
+        limit=STATION_LIST_CACHE_REGIONS,
     )
 
 

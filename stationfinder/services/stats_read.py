@@ -371,7 +371,7 @@ def area_filter(model, target: Target) -> list:
     return where
 
 
-def by_stations_version(name: str, key, compute, keep=lambda value: True):
+def by_stations_version(name: str, key, compute, keep=lambda value: True, limit: int = 512):
     """Return compute(), kept per worker until the stations dataset version moves.
 
     For facts about stations only (how many, which regions, where): they change
@@ -386,7 +386,7 @@ def by_stations_version(name: str, key, compute, keep=lambda value: True):
         return hit[1]
     value = compute()
     if version and keep(value):
-        if len(cache) > 512:
+        if len(cache) >= limit:
             cache.clear()
         cache[key] = (version, value)
     return value
