@@ -3,10 +3,10 @@
 ``CheckinRollup`` (hourly UTC per station) barely compresses at national scale:
 with 186,100 stations most station-hours hold one check-in. These tables group
 by region instead (every level: the whole country "000000", province, city,
-county), or by station but per local day or month, and are kept exact by
-``services.rollups.apply`` alongside ``CheckinRollup``. Areas are the station's
-region when the check-in was made; ``uniq`` is the unique-device count at the
-area's own level (rider-days).
+county), or by station but per local day, month, quarter or year, and are kept
+exact alongside ``CheckinRollup`` by ``services.rollups`` (folded in batches by
+``services.fold``). Areas are the station's region when the check-in was
+counted; ``uniq`` is the unique-device count at the area's own level (rider-days).
 """
 
 from datetime import date

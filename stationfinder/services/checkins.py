@@ -243,15 +243,14 @@ def record(
         if cutoff < datetime.combine(day, time.min, tzinfo=zone()):
             hashes.append(device_hash(device_id, day - timedelta(days=1)))
         pairs = scopes(station.id, station.region_code)
+        seen_yesterday = len(hashes) > 1 and _present(station.id, hashes[1], cutoff)
         claimed = False
-        if len(hashes) > 1 and _present(station.id, hashes[1], cutoff):
-            pass
-        elif dialect == "postgresql":
+        if not seen_yesterday and dialect == "postgresql":
             added = _claim_and_add(values, pairs, cutoff)
             if added is not None:
                 values["unique_mask"] = added[1]
                 return _made(added[0], values, station), False
-        else:
+        elif not seen_yesterday:
             claimed = _claim_presence(station.id, hashed, now, cutoff)
         if not claimed:
             earlier = _latest(station.id, hashes, cutoff)

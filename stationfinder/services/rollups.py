@@ -1,15 +1,16 @@
 """Pre-aggregated check-in counts, kept exact as check-ins arrive, are undone or purged.
 
-``apply`` is the only per-check-in writer: the check-in service calls it with +1
-when it records a check-in and -1 when a rider undoes one. Purging raw rows never
+``Batch`` merges the changes of any number of check-ins and writes one upsert per
+table. ``services.fold`` uses it to count pending check-ins in batches; ``apply``
+counts (+1) or uncounts (-1) a single one at once, for undo. Purging raw rows never
 touches the rollups, so the counts survive the retention policy. ``add_range``
 (in ``rollups_bulk``) builds the same rows in bulk (INSERT … SELECT … GROUP BY) for seeded data.
 
 Besides the hourly UTC rows per station (``CheckinRollup``) every check-in lands
 in the local-time tables of ``models/rollup.py``: per area and local day, month
-and hour, and per station and local day and month. An area is the whole country
-(``NATIONAL``), the station's province, city and county; a station whose code is
-a city's counts in that city and province only.
+and hour, and per station and local day, month, quarter and year. An area is the
+whole country (``NATIONAL``), the station's province, city and county; a station
+whose code is a city's counts in that city and province only.
 """
 
 import functools
