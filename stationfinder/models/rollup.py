@@ -64,39 +64,44 @@ class CheckinAreaHour(Base):
     uniq: Mapped[int] = mapped_column(sa.Integer, default=0)
 
 
-class CheckinStationDay(Base):
-    """Check-ins per station per local day, clustered by province then day.
+class _PerStation:
+    """One station's counts in one period, keyed (province, period, area, station): province first,
+    so "every station of a region over these days" is one index range however many years are kept."""
 
-    The key starts with the province so "every station of a region over these
-    days" is one index range however many years are kept.
-    """
+    province: Mapped[str] = mapped_column(sa.String(2))
+    area: Mapped[str] = mapped_column(sa.String(6))
+    station_id: Mapped[int] = mapped_column(sa.ForeignKey("station.id", ondelete="CASCADE"))
+    count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    uniq: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+def _station_key(period: str) -> sa.PrimaryKeyConstraint:
+    return sa.PrimaryKeyConstraint("province", period, "area", "station_id")
+
+
+class CheckinStationDay(_PerStation, Base):
+    """Check-ins per station per local day."""
 
     __tablename__ = "checkin_station_day"
 
-    province: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
-    local_day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
-    area: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
-    station_id: Mapped[int] = mapped_column(sa.ForeignKey("station.id", ondelete="CASCADE"), primary_key=True)
-    count: Mapped[int] = mapped_column(sa.Integer, default=0)
-    uniq: Mapped[int] = mapped_column(sa.Integer, default=0)
+    local_day: Mapped[date] = mapped_column(sa.Date)
 
-    # One station's days: serves "did it have any check-in then?" and the cascade on delete.
-    __table_args__ = (sa.Index("ix_checkin_station_day_station_day", "station_id", "local_day"),)
+    __table_args__ = (
+        _station_key("local_day"),
+        # One station's days: serves "did it have any check-in then?" and the cascade on delete.
+        sa.Index("ix_checkin_station_day_station_day", "station_id", "local_day"),
+    )
 
 
-class CheckinStationMonth(Base):
-    """Check-ins per station per local month, for long ranges."""
+class CheckinStationMonth(_PerStation, Base):
+    """Check-ins per station per local month (its first day)."""
 
     __tablename__ = "checkin_station_month"
 
-    province: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
-    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
-    area: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
-    station_id: Mapped[int] = mapped_column(sa.ForeignKey("station.id", ondelete="CASCADE"), primary_key=True)
-    count: Mapped[int] = mapped_column(sa.Integer, default=0)
-    uniq: Mapped[int] = mapped_column(sa.Integer, default=0)
+    month: Mapped[date] = mapped_column(sa.Date)
 
     __table_args__ = (
+        _station_key("month"),
         sa.Index("ix_checkin_station_month_station_month", "station_id", "month"),
         # The busiest stations of a month come first when read backwards: the national ranking
         # reads a few hundred rows per month instead of summing every station.
@@ -105,31 +110,27 @@ class CheckinStationMonth(Base):
     )
 
 
-class CheckinStationQuarter(Base):
-    """Check-ins per station per local quarter (its first day), so a year per station is ~5 rows, not 12."""
+class CheckinStationQuarter(_PerStation, Base):
+    """Check-ins per station per local quarter (its first day)."""
 
     __tablename__ = "checkin_station_quarter"
 
-    province: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
-    quarter: Mapped[date] = mapped_column(sa.Date, primary_key=True)
-    area: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
-    station_id: Mapped[int] = mapped_column(sa.ForeignKey("station.id", ondelete="CASCADE"), primary_key=True)
-    count: Mapped[int] = mapped_column(sa.Integer, default=0)
-    uniq: Mapped[int] = mapped_column(sa.Integer, default=0)
+    quarter: Mapped[date] = mapped_column(sa.Date)
 
-    __table_args__ = (sa.Index("ix_checkin_station_quarter_station_quarter", "station_id", "quarter"),)
+    __table_args__ = (
+        _station_key("quarter"),
+        sa.Index("ix_checkin_station_quarter_station_quarter", "station_id", "quarter"),
+    )
 
 
-class CheckinStationYear(Base):
+class CheckinStationYear(_PerStation, Base):
     """Check-ins per station per local calendar year (its first day): long ranges read a row a year."""
 
     __tablename__ = "checkin_station_year"
 
-    province: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
-    year: Mapped[date] = mapped_column(sa.Date, primary_key=True)
-    area: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
-    station_id: Mapped[int] = mapped_column(sa.ForeignKey("station.id", ondelete="CASCADE"), primary_key=True)
-    count: Mapped[int] = mapped_column(sa.Integer, default=0)
-    uniq: Mapped[int] = mapped_column(sa.Integer, default=0)
+    year: Mapped[date] = mapped_column(sa.Date)
 
-    __table_args__ = (sa.Index("ix_checkin_station_year_station_year", "station_id", "year"),)
+    __table_args__ = (
+        _station_key("year"),
+        sa.Index("ix_checkin_station_year_station_year", "station_id", "year"),
+    )
