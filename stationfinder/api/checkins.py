@@ -12,7 +12,6 @@ from stationfinder.extensions import db
 from stationfinder.models import CATEGORIES, Checkin
 from stationfinder.ratelimits import checkin_device_limit, checkin_ip_limit, too_many_requests
 from stationfinder.services import checkins as checkin_service
-from stationfinder.services import fold
 from stationfinder.services.errors import Forbidden, Gone, InvalidInput
 from stationfinder.services.errors import NotFound as NoSuchThing
 
@@ -112,7 +111,7 @@ UNDO_ERRORS = {
 @checkin_device_limit
 @checkin_ip_limit
 @json_only
-@blp.arguments(CheckinIn)
+@blp.arguments(CheckinIn())
 @blp.response(201, CheckinResult, description="A new check-in was counted.")
 @blp.alt_response(
     200, schema=CheckinResult, description="Duplicate within the dedupe window; nothing counted."
@@ -125,22 +124,18 @@ def create_checkin(body):
     """Check in at the station of a poster."""
     near = (body["lat"], body["lon"]) if "lat" in body else None
     try:
-        checkin, duplicate = checkin_service.record(
+        checkin, duplicate = checkin_service.check_in(
             body["token"], body.get("device_id"), body.get("category"), near=near
         )
     except tuple(RECORD_ERRORS) as exc:
         raise http_error(exc, *RECORD_ERRORS[type(exc)]) from None
-    result = {"duplicate": duplicate, "checkin": checkin_json(checkin)}
-    db.session.commit()
-    if not duplicate:
-        fold.recorded()
-    return result, 200 if duplicate else 201
+    return {"duplicate": duplicate, "checkin": checkin_json(checkin)}, 200 if duplicate else 201
 
 
 @blp.route("/checkins/<int:checkin_id>", methods=["DELETE"])
 @checkin_ip_limit
 @json_only
-@blp.arguments(UndoIn)
+@blp.arguments(UndoIn())
 @blp.response(204, description="The check-in was undone and uncounted.")
 @blp.alt_response(404, description="No such check-in.")
 @blp.alt_response(409, description="Another device made this check-in.")

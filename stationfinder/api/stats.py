@@ -92,7 +92,7 @@ class StatsOut(Schema):
 
 
 @blp.route("/stats/checkins", methods=["GET"])
-@blp.arguments(StatsQuery, location="query")
+@blp.arguments(StatsQuery(), location="query")
 @blp.response(200, StatsOut)
 @blp.alt_response(400, description="Bad date, `from` after `to`, a range over 3 years, unknown group_by.")
 @blp.alt_response(401, description="No valid bearer token (`flask users token`) and no logged-in session.")

@@ -22,7 +22,7 @@ from stationfinder.ratelimits import (
 )
 from stationfinder.rider import bp
 from stationfinder.services import checkins as checkin_service
-from stationfinder.services import fold, posters
+from stationfinder.services import posters
 from stationfinder.services.errors import DomainError, Forbidden, Gone, NotFound
 
 DEVICE_COOKIE_DAYS = 365
@@ -163,16 +163,13 @@ def checkin_submit(token: str):
     device_id = _device_id() or secrets.token_urlsafe(24)
     category = request.form.get("category")
     try:
-        checkin, duplicate = checkin_service.record(
+        checkin, duplicate = checkin_service.check_in(
             token, device_id, category if category in CATEGORIES else None, near=_position()
         )
     except (NotFound, Gone):
         db.session.rollback()
         return _station_page(token)
     page, status = _done_page(checkin, token, duplicate, 200 if duplicate else 201)
-    db.session.commit()
-    if not duplicate:
-        fold.recorded()
     response = current_app.make_response((page, status))
     response.headers["Cache-Control"] = "no-store"
     return _with_device(response, device_id)

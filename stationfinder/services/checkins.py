@@ -221,7 +221,7 @@ def record(
         raise NotFound("no such poster")
     if row.retired_at is not None:
         raise Gone("this poster was replaced")
-    station = _station(row)
+    station = _station({c: getattr(row, c) for c in _STATION_COLUMNS})
     now = now or utcnow()
     day = local_day(now)
     values = {
@@ -246,7 +246,7 @@ def record(
         seen_yesterday = len(hashes) > 1 and _present(station.id, hashes[1], cutoff)
         claimed = False
         if not seen_yesterday and dialect == "postgresql":
-            added = _claim_and_add(values, pairs, cutoff)
+            added = _claim_and_add(values, pairs, cutoff, station)
             if added is not None:
                 values["unique_mask"] = added[1]
                 return _made(added[0], values, station), False
@@ -277,13 +277,20 @@ def _made(checkin_id: int, values: dict, station: Station) -> Checkin:
     return checkin
 
 
-# PostgreSQL: the dedupe claim, the unique-device rows and the check-in in one statement, one round
-# trip. Each step runs only if the one before it wrote: no claim (a duplicate), no row.
+# PostgreSQL: the poster check, the dedupe claim, the unique-device rows and the check-in in one
+# statement, one round trip. Each step runs only if the one before it found or wrote something: a
+# poster retired or a station moved since the caller read them (``live`` empty) returns no row; a
+# device inside its dedupe window (no claim) returns the station with a NULL id.
 _CLAIM_AND_ADD = sa.text(
     """
-    WITH claim AS (
+    WITH live AS (
+        SELECT station.ref, station.name FROM poster JOIN station ON station.id = poster.station_id
+        WHERE poster.id = :poster_id AND poster.retired_at IS NULL AND station.id = :station_id
+          AND station.region_code IS NOT DISTINCT FROM :region_code
+          AND station.lat = :lat AND station.lon = :lon
+    ), claim AS (
         INSERT INTO device_presence (station_id, device_hash, last_at)
-        VALUES (:station_id, :device_hash, :created_at)
+        SELECT :station_id, :device_hash, :created_at WHERE EXISTS (SELECT FROM live)
         ON CONFLICT (station_id, device_hash) DO UPDATE SET last_at = excluded.last_at
         WHERE device_presence.last_at < :cutoff
         RETURNING 1
@@ -293,16 +300,18 @@ _CLAIM_AND_ADD = sa.text(
         WHERE EXISTS (SELECT FROM claim)
         ON CONFLICT DO NOTHING
         RETURNING scope
+    ), added AS (
+        INSERT INTO checkin (station_id, poster_id, created_at, local_day, device_hash, category,
+                             near_station, unique_mask, pending)
+        SELECT :station_id, :poster_id, :created_at, :local_day, :device_hash, :category, :near_station,
+               COALESCE((SELECT SUM(b.bit) FROM seen
+                         JOIN unnest(CAST(:scopes AS varchar[]), CAST(:bits AS integer[])) AS b (scope, bit)
+                         USING (scope)), 0),
+               true
+        WHERE EXISTS (SELECT FROM claim)
+        RETURNING id, unique_mask
     )
-    INSERT INTO checkin (station_id, poster_id, created_at, local_day, device_hash, category,
-                         near_station, unique_mask, pending)
-    SELECT :station_id, :poster_id, :created_at, :local_day, :device_hash, :category, :near_station,
-           COALESCE((SELECT SUM(b.bit) FROM seen
-                     JOIN unnest(CAST(:scopes AS varchar[]), CAST(:bits AS integer[])) AS b (scope, bit)
-                     USING (scope)), 0),
-           true
-    WHERE EXISTS (SELECT FROM claim)
-    RETURNING id, unique_mask
+    SELECT live.ref, live.name, added.id, added.unique_mask FROM live LEFT JOIN added ON true
     """
 ).bindparams(
     sa.bindparam("created_at", type_=UTCDateTime()),
@@ -311,20 +320,218 @@ _CLAIM_AND_ADD = sa.text(
 )
 
 
-def _claim_and_add(values: dict, pairs: list[tuple[int, str]], cutoff: datetime) -> tuple[int, int] | None:
+def _guarded(values: dict, station: Station, pairs: list[tuple[int, str]], cutoff) -> dict:
+    """Return the parameters of _CLAIM_AND_ADD: the check-in's values and what was read of its station."""
+    return dict(
+        values,
+        cutoff=cutoff,
+        region_code=station.region_code,
+        lat=station.lat,
+        lon=station.lon,
+        scopes=[s for _, s in pairs],
+        bits=[b for b, _ in pairs],
+    )
+
+
+def _claim_and_add(values: dict, pairs: list[tuple[int, str]], cutoff: datetime, station: Station):
     """Return (id, unique mask) of the new check-in, or None when the device is inside the dedupe window."""
-    params = dict(values, cutoff=cutoff, scopes=[s for _, s in pairs], bits=[b for b, _ in pairs])
-    del params["unique_mask"], params["pending"]
-    row = db.session.connection().execute(_CLAIM_AND_ADD, params).first()
-    return None if row is None else (row.id, row.unique_mask)
+    row = db.session.connection().execute(_CLAIM_AND_ADD, _guarded(values, station, pairs, cutoff)).first()
+    return None if row is None or row.id is None else (row.id, row.unique_mask)
 
 
-def _station(row) -> Station:
-    """Return the session's Station of a lookup row, or one made of the row's columns as if loaded."""
-    held = db.session.identity_map.get(db.session.identity_key(Station, row.id))
+class _Driver(NamedTuple):
+    """The fast path's statements, compiled once into the driver's own SQL and parameter style."""
+
+    lookup: str
+    claim: str
+    add: str
+    claim_and_add: str
+    binders: dict
+
+
+def _binders(dialect) -> dict:
+    # SQLAlchemy's own conversions (UTC datetimes, SQLite's date and time strings), applied by hand.
+    moment = UTCDateTime()
+    types = {"created_at": moment, "now": moment, "cutoff": moment, "local_day": sa.Date()}
+    found = {name: kind.dialect_impl(dialect).bind_processor(dialect) for name, kind in types.items()}
+    return {name: convert for name, convert in found.items() if convert is not None}
+
+
+@functools.cache
+def _driver(dialect_name: str) -> _Driver:
+    # SQLite's driver takes :name parameters; psycopg's dialect already uses %(name)s.
+    dialect = sqlite.dialect(paramstyle="named") if dialect_name == "sqlite" else postgresql.psycopg.dialect()
+    hot = _hot(dialect_name)
+    table = Checkin.__table__
+    add = sa.insert(table).values({name: sa.bindparam(name) for name in _ADD_COLUMNS}).returning(table.c.id)
+
+    def compiled(statement) -> str:
+        return str(statement.compile(dialect=dialect))
+
+    return _Driver(
+        compiled(hot.lookup), compiled(hot.claim), compiled(add), compiled(_CLAIM_AND_ADD), _binders(dialect)
+    )
+
+
+@functools.cache
+def _seen_sqlite(scopes: int) -> str:
+    return str(_seen(scopes).compile(dialect=sqlite.dialect(paramstyle="named")))
+
+
+_ADD_COLUMNS = (
+    "station_id", "poster_id", "created_at", "local_day", "device_hash",
+    "category", "near_station", "unique_mask", "pending",
+)  # fmt: skip
+
+
+def check_in(
+    token: str, device_id: str | None, category: str | None, near: tuple[float, float] | None = None
+) -> tuple[Checkin, bool]:
+    """Record a check-in as ``record`` does, commit it and note it for the next fold.
+
+    The views' entry point. A check-in of a new device, the common case, goes
+    through the database driver directly in as few round trips as the database
+    allows (two on PostgreSQL, in autocommit); everything else, and a caller
+    already inside a transaction, takes ``record``.
+    """
+    _check_device(device_id)
+    if category is not None and category not in CATEGORIES:
+        raise InvalidInput("category must be one of " + ", ".join(CATEGORIES))
+    made = None if db.session().in_transaction() else _fast(token, device_id, category, near)
+    if made is None:
+        checkin, duplicate = record(token, device_id, category, near=near)
+        db.session.commit()
+    else:
+        checkin, duplicate = made, False
+    if not duplicate:
+        fold.recorded()
+    return checkin, duplicate
+
+
+# Poster token -> what a check-in needs of it, per worker. Only a hint: on PostgreSQL the check-in's own
+# statement checks it (``live`` in _CLAIM_AND_ADD), so a rotated poster or moved station is never used.
+_POSTERS_KEPT = 20_000
+
+
+def _known_posters() -> dict:
+    return current_app.extensions.setdefault("stationfinder.posters", {})
+
+
+def _lookup(cursor, sql: str, token: str) -> tuple[int, dict]:
+    """Return (poster id, station columns) of a live poster; raise NotFound or Gone."""
+    cursor.execute(sql, {"token": token})
+    row = cursor.fetchone()
+    if row is None:
+        raise NotFound("no such poster")
+    poster_id, retired_at, *columns = row
+    if retired_at is not None:
+        raise Gone("this poster was replaced")
+    return poster_id, dict(zip(_STATION_COLUMNS, columns, strict=True))
+
+
+def _fast(token: str, device_id: str | None, category: str | None, near) -> Checkin | None:
+    """Record a check-in through the driver; None, having written nothing, leaves it to ``record``.
+
+    That happens for a device inside its dedupe window, near local midnight
+    (yesterday's hash must be looked up too), and when a poster known to this
+    worker was rotated or its station moved.
+    """
+    engine = db.engine
+    dialect = engine.dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        return None
+    now = utcnow()
+    day = local_day(now)
+    cutoff = now - timedelta(minutes=current_app.config["CHECKIN_DEDUPE_MINUTES"])
+    if device_id and cutoff < datetime.combine(day, time.min, tzinfo=zone()):
+        return None
+    sql = _driver(dialect)
+    # PostgreSQL checks a known poster in the check-in's statement: one round trip, not two.
+    guarded = dialect == "postgresql" and device_id is not None
+    known = _known_posters()
+    raw = engine.raw_connection()
+    try:
+        if dialect == "postgresql":
+            # Each statement its own transaction: no BEGIN or COMMIT round trips.
+            raw.driver_connection.autocommit = True
+        cursor = raw.cursor()
+        poster = known.get(token) if guarded else None
+        if poster is None:
+            poster = _lookup(cursor, sql.lookup, token)
+            if guarded:
+                if len(known) >= _POSTERS_KEPT:
+                    del known[next(iter(known))]
+                known[token] = poster
+        station = Station(**poster[1])
+        values = {
+            "station_id": station.id,
+            "poster_id": poster[0],
+            "created_at": now,
+            "local_day": day,
+            "device_hash": device_hash(device_id, day) if device_id else None,
+            "category": category,
+            "near_station": near_station(station, *near) if near is not None else None,
+            "unique_mask": 0,
+            "pending": True,
+        }
+        pairs = scopes(station.id, station.region_code) if device_id else []
+        params = _guarded(values, station, pairs, cutoff) | {"now": now}
+        for name, convert in sql.binders.items():
+            params[name] = convert(params[name])
+        if guarded:
+            cursor.execute(sql.claim_and_add, params)
+            row = cursor.fetchone()
+            if row is None:
+                known.pop(token, None)
+            added = None if row is None or row[2] is None else (row[2], row[3])
+            if row is not None:
+                station.ref, station.name = row[0], row[1]
+        elif dialect == "postgresql":
+            cursor.execute(sql.add, params)
+            added = cursor.fetchone()[0], 0
+        else:
+            added = _fast_sqlite(raw, cursor, sql, params, pairs)
+    finally:
+        if dialect == "postgresql":
+            raw.driver_connection.autocommit = False
+        raw.close()
+    if added is None:
+        return None
+    values["unique_mask"] = added[1]
+    # Outside the session: the caller reads back only what was just written (or loads the station).
+    return Checkin(id=added[0], station=station, **values)
+
+
+def _fast_sqlite(raw, cursor, sql: _Driver, params: dict, pairs: list) -> tuple[int, int] | None:
+    # The write lock from BEGIN: writers queue, and the lookup above stayed outside it.
+    cursor.execute("BEGIN IMMEDIATE")
+    try:
+        mask = 0
+        if params["device_hash"] is not None:
+            cursor.execute(sql.claim, params)
+            if cursor.fetchone() is None:
+                cursor.execute("ROLLBACK")
+                return None
+            scoped = {f"scope{n}": scope for n, (_, scope) in enumerate(pairs)}
+            cursor.execute(_seen_sqlite(len(pairs)), params | scoped)
+            inserted = {scope for (scope,) in cursor.fetchall()}
+            mask = params["unique_mask"] = sum(bit for bit, scope in pairs if scope in inserted)
+        cursor.execute(sql.add, params)
+        checkin_id = cursor.fetchone()[0]
+        cursor.execute("COMMIT")
+    except BaseException:
+        if raw.driver_connection.in_transaction:
+            cursor.execute("ROLLBACK")
+        raise
+    return checkin_id, mask
+
+
+def _station(columns: dict) -> Station:
+    """Return the session's Station of a lookup's columns, or one made of them as if loaded."""
+    held = db.session.identity_map.get(db.session.identity_key(Station, columns["id"]))
     if held is not None:
         return held
-    station = Station(**{c: getattr(row, c) for c in _STATION_COLUMNS})
+    station = Station(**columns)
     # Its other columns count as expired: reading one loads it like any lazy attribute.
     make_transient_to_detached(station)
     return station
@@ -441,4 +648,6 @@ def purge(older_than_days: int, now: datetime | None = None) -> dict[str, int]:
     return removed
 
 
-__all__ = ["device_hash", "local_day", "near_station", "purge", "record", "scopes", "undo", "undo_until"]
+__all__ = [
+    "check_in", "device_hash", "local_day", "near_station", "purge", "record", "scopes", "undo", "undo_until",
+]  # fmt: skip

@@ -8,7 +8,7 @@ import time_machine
 from sqlalchemy import event
 
 from stationfinder.extensions import db
-from stationfinder.models import Checkin, CheckinRollup, Station
+from stationfinder.models import Checkin, CheckinRollup, DeviceDay, Station
 from stationfinder.services import fold, posters
 from tests.factories import StationFactory
 
@@ -171,24 +171,83 @@ def test_undo_refusals(app, client, poster):
     assert counted(app) == (1, 1)
 
 
-def test_checkin_is_one_immediate_write_transaction_on_sqlite(app, client, poster, database):
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def remember(conn, cursor, statement, *args):
-        statements.append(statement.strip().split()[0:2])
-
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
-        assert client.post(URL, json={"token": poster[0], "device_id": "phone-1"}).status_code == 201
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
+@pytest.fixture
+def driver_statements(app, database, monkeypatch):
+    """Return the list the database driver's statements are appended to, as (first two words, autocommit)."""
+    seen = []
     if database["backend"] == "sqlite":
-        assert statements[0] == ["BEGIN", "IMMEDIATE"]
-        assert [s for s in statements if s[0] == "BEGIN"] == [["BEGIN", "IMMEDIATE"]]
+        with app.app_context():
+            engine = db.engine
+            engine.dispose()  # New connections, each with the trace hook below.
+
+        def hook(dbapi_conn, _record):
+            dbapi_conn.set_trace_callback(lambda sql: seen.append((sql.strip().split()[:2], None)))
+
+        event.listen(engine, "connect", hook)
+        yield seen
+        event.remove(engine, "connect", hook)
+        return
+    import psycopg
+
+    execute = psycopg.Cursor.execute
+
+    def traced(self, query, params=None, **kwargs):
+        seen.append((str(query).strip().split()[:2], self.connection.autocommit))
+        return execute(self, query, params, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", traced)
+    yield seen
+
+
+def test_checkin_writes_in_one_immediate_transaction_or_one_autocommit_statement(
+    app, client, poster, database, driver_statements
+):
+    token = poster[0]
+    assert client.post(URL, json={"token": token, "device_id": "phone-1"}).status_code == 201
+    first = [words for words, _ in driver_statements]
+    driver_statements.clear()
+    assert client.post(URL, json={"token": token, "device_id": "phone-2"}).status_code == 201
+    second = driver_statements[:]
+    if database["backend"] == "sqlite":
+        # The poster is read before the write lock is taken; the writes hold it, once, from BEGIN.
+        assert first[0] == ["SELECT", "poster.id"]
+        assert first[1] == ["BEGIN", "IMMEDIATE"]
+        assert [w for w in first if w[0] == "BEGIN"] == [["BEGIN", "IMMEDIATE"]]
+        assert first[-1] == ["COMMIT"]
     else:
-        assert statements
+        # Learning the poster costs one read; after that a check-in is one statement, in autocommit.
+        assert first == [["SELECT", "poster.id"], ["WITH", "live"]]
+        assert [words for words, _ in second] == [["WITH", "live"]]
+        assert all(autocommit for _, autocommit in second)
+    assert counted(app) == (2, 2)
+
+
+def test_a_poster_rotated_or_a_station_moved_after_a_worker_learned_them(app, client, poster):
+    token, station_id, _ = poster
+    with time_machine.travel(T0, tick=False):
+        assert client.post(URL, json={"token": token, "device_id": "phone-1"}).status_code == 201
+        with app.app_context():
+            station = db.session.get(Station, station_id)
+            station.region_code, station.lat = "520502", station.lat + 0.01
+            db.session.commit()
+        response = client.post(URL, json={"token": token, "device_id": "phone-2", "lat": 0, "lon": 0})
+        assert response.status_code == 201
+        with app.app_context():
+            latest = db.session.get(Checkin, response.get_json()["checkin"]["id"])
+            assert latest.near_station is False
+            # Its unique-device scopes are those of the station's new county.
+            scopes = db.session.scalars(
+                sa.select(DeviceDay.scope).where(DeviceDay.device_hash == latest.device_hash)
+            ).all()
+            assert "d:520502" in scopes
+        # Learnt again, then rotated: the check-in's own statement notices.
+        assert client.post(URL, json={"token": token, "device_id": "phone-3"}).status_code == 201
+        with app.app_context():
+            posters.rotate(db.session.get(Station, station_id), None)
+            db.session.commit()
+        body = assert_problem(client.post(URL, json={"token": token, "device_id": "phone-4"}), 410)
+        assert body["type"].endswith("poster-retired")
+    assert counted(app) == (3, 3)
 
 
 def test_openapi_documents_the_checkin_schemas(client):
