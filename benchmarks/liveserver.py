@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -121,6 +122,20 @@ def _stat(pid: int) -> list[str] | None:
     return text[text.rindex(")") + 2 :].split()
 
 
+def named(command: str) -> list[int]:
+    """Return the ids of the processes running a command (Linux /proc), e.g. "postgres"."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                comm = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if comm == command:
+                out.append(int(entry.name))
+    return out
+
+
 def children(pid: int) -> list[int]:
     """Return the ids of a process's direct children (Linux /proc)."""
     out = []
@@ -182,6 +197,53 @@ def run_load(port: int, jobs: Iterable[tuple[str, str, dict | None]], concurrenc
                 conn.close()
             results[index] = (status, payload, time.perf_counter() - started)
         conn.close()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def _http(method: str, path: str, body: dict | None) -> bytes:
+    data = b"" if body is None else json.dumps(body).encode()
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    head += f"Content-Length: {len(data)}\r\n"
+    if body is not None:
+        head += "Content-Type: application/json\r\n"
+    return head.encode() + b"\r\n" + data
+
+
+def blast(port: int, jobs: Iterable[tuple[str, str, dict | None]], concurrency: int) -> list:
+    """Send every (method, path, body) job from `concurrency` threads; return [(status or None, seconds)].
+
+    The load generator of the throughput benchmark. Each request is prepared
+    bytes on a connection of its own, as each rider's phone is, read to the end
+    on a plain socket and not parsed beyond its status: about a quarter of
+    ``run_load``'s CPU per request, which matters because the server shares
+    this machine's cores with it.
+    """
+    requests = [_http(method, path, body) for method, path, body in jobs]
+    results: list = [None] * len(requests)
+    cursor = iter(range(len(requests)))
+    lock = threading.Lock()
+
+    def worker():
+        while True:
+            with lock:
+                index = next(cursor, None)
+            if index is None:
+                return
+            started = time.perf_counter()
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
+                    conn.sendall(requests[index])
+                    answer = b"".join(iter(lambda: conn.recv(65536), b""))
+                status = int(answer[9:12])
+            except (OSError, ValueError):
+                status = None
+            results[index] = (status, time.perf_counter() - started)
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
     for thread in threads:

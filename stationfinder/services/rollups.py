@@ -120,6 +120,18 @@ def _upsert_statement(dialect: str, table: sa.Table, keys: tuple[str, ...], summ
     )
 
 
+@functools.cache
+def _unnest_upsert(table: sa.Table, columns: tuple[str, ...], keys: tuple[str, ...], summed: tuple[str, ...]):
+    # PostgreSQL: all rows of a table in one INSERT … SELECT FROM unnest(arrays), one execution on the
+    # server instead of one per row; the arrays are zipped row by row, in the order given.
+    arrays = [sa.bindparam(name, type_=postgresql.ARRAY(table.c[name].type)) for name in columns]
+    stmt = postgresql.insert(table).from_select(columns, sa.select(*(sa.func.unnest(a) for a in arrays)))
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c[k] for k in keys],
+        set_={name: table.c[name] + stmt.excluded[name] for name in summed},
+    )
+
+
 _UNIQUE = tuple(column for _, column in UNIQUE_COLUMNS)
 _SUMMED = ("count", "uniq")
 # Every table a check-in is counted in, with its key and summed columns, in writing order.
@@ -200,8 +212,12 @@ class Batch:
             if not held:
                 continue
             rows = [held[key] for key in sorted(held)]
+            if dialect == "postgresql" and len(rows) > 1:
+                columns = tuple(rows[0])
+                stmt = _unnest_upsert(model.__table__, columns, keys, summed)
+                connection.execute(stmt, {name: [row[name] for row in rows] for name in columns})
+                continue
             stmt = _upsert_statement(dialect, model.__table__, keys, summed)
-            # One row as a plain execute: psycopg's executemany pipeline costs several times more CPU.
             connection.execute(stmt, rows[0] if len(rows) == 1 else rows)
 
 
