@@ -171,16 +171,17 @@ def totals(query: Query, period: Period | None = None) -> tuple[int, int]:
     return counts.get(None, (0, 0))
 
 
-def _hours(query: Query) -> dict:
+def hours(query: Query, per: str | None = "day") -> dict:
+    """Return {(local day, ISO weekday or None as ``per`` asks, local hour): (count, uniq)}."""
     if query.target.area:
-        return read.area_hours(query.target, query.period)
-    return read.rollup_hours(query.target, query.period, query.own_unique)
+        return read.area_hours(query.target, query.period, per)
+    return read.station_hours(query.target, query.period, query.own_unique, per)
 
 
 def _by_day(query: Query) -> dict:
     if query.target.area:
         return read.area_counts(query.target, query.period, "day")
-    return read.group_hours(_hours(query), lambda day, _hour: day)
+    return read.group_hours(hours(query), lambda day, _hour: day)
 
 
 def _groups(keys_labels, counts: dict) -> list[dict]:
@@ -202,7 +203,7 @@ def groups(query: Query, group_by: str, lang: str = "zh") -> list[dict]:
         days = [period.first + timedelta(days=i) for i in range(period.days)]
         return _groups(((d, d.isoformat(), d.isoformat()) for d in days), _by_day(query))
     if group_by == "hour":
-        counts = read.group_hours(_hours(query), lambda _day, hour: hour)
+        counts = read.group_hours(hours(query, None), lambda _none, hour: hour)
         return _groups(((h, f"{h:02d}", f"{h:02d}:00") for h in range(24)), counts)
     if group_by == "weekday":
         counts = read.group_hours(
@@ -356,6 +357,7 @@ __all__ = [
     "checkin_stats",
     "child_regions",
     "groups",
+    "hours",
     "make_period",
     "make_target",
     "prepare",

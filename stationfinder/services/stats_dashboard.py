@@ -56,11 +56,8 @@ def station_count(query: Query) -> int:
 def heatmap(query: Query) -> list[list[int]]:
     """Return check-ins as 7 rows (Monday first) of 24 local hours."""
     matrix = [[0] * 24 for _ in range(7)]
-    hours = read.area_hours(query.target, query.period) if query.target.area else None
-    if hours is None:
-        hours = read.rollup_hours(query.target, query.period, query.own_unique)
-    for (day, hour), (count, _uniq) in hours.items():
-        matrix[day.weekday()][hour] += count
+    for (weekday, hour), (count, _uniq) in stats.hours(query, "weekday").items():
+        matrix[weekday - 1][hour] += count
     return matrix
 
 

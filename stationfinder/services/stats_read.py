@@ -252,17 +252,44 @@ def _day_and_month_parts(period: Period, whole_months: bool):
     return parts
 
 
-def area_hours(target: Target, period: Period) -> dict[tuple[date, int], tuple[int, int]]:
-    """Return {(local day, local hour): (count, uniq)} of an area."""
+# How hours are keyed: by local day, by ISO weekday (1 = Monday) or by hour of day alone.
+_PER = {
+    "day": lambda day, hour: (day, hour),
+    "weekday": lambda day, hour: (day.isoweekday(), hour),
+    None: lambda _day, hour: (None, hour),
+}
+
+
+def _iso_weekday(column):
+    """Return SQL for the ISO weekday (1 = Monday) of a date column."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.cast(sa.extract("isodow", column), sa.Integer)
+    # SQLite keeps dates as text; %w counts from Sunday = 0.
+    return (sa.cast(sa.func.strftime("%w", column), sa.Integer) + 6) % 7 + 1
+
+
+def area_hours(target: Target, period: Period, per: str | None = "day") -> dict:
+    """Return {(local day, ISO weekday or None as ``per`` asks, local hour): (count, uniq)} of an area.
+
+    The database sums the hours by weekday or by hour of day: a year is 8,760 rows otherwise.
+    """
     if target.level == "county":
-        return rollup_hours(target, period, LEVEL_UNIQUE["county"])
+        return group_hours(rollup_hours(target, period, LEVEL_UNIQUE["county"]), _PER[per])
     m = CheckinAreaHour
+    first = {"day": m.local_day, "weekday": _iso_weekday(m.local_day), None: sa.null()}[per]
+    keys = (first, m.hour) if per else (m.hour,)
     select = (
-        sa.select(m.local_day, m.hour, sa.func.sum(m.count), sa.func.sum(m.uniq))
+        sa.select(first, m.hour, sa.func.sum(m.count), sa.func.sum(m.uniq))
         .where(m.area == target.area, m.local_day.between(period.first, period.last))
-        .group_by(m.local_day, m.hour)
+        .group_by(*keys)
     )
-    return {(day, int(hour)): (int(c), int(u)) for day, hour, c, u in _rows(select)}
+    return {(x, int(hour)): (int(c), int(u)) for x, hour, c, u in _rows(select)}
+
+
+def station_hours(target: Target, period: Period, unique: str, per: str | None = "day") -> dict:
+    """Return what ``area_hours`` does, of a county's, a manager's or one station's stations."""
+    hours = rollup_hours(target, period, unique)
+    return hours if per == "day" else group_hours(hours, _PER[per])
 
 
 def _rollup_where(target: Target, period: Period):

@@ -2,6 +2,7 @@
 
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -10,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stationfinder.extensions import db
-from stationfinder.models import Station
-from stationfinder.services import dataset, stats, stats_dashboard, stats_rank
+from stationfinder.models import Checkin, Station
+from stationfinder.services import dataset, regions, stats, stats_dashboard, stats_rank
 from stationfinder.services.accounts import Scope
 from stationfinder.services.errors import Forbidden, InvalidInput, NotFound
 from stationfinder.services.stats_read import split_months, station_spans
@@ -257,6 +258,28 @@ def test_heatmap_puts_each_checkin_in_its_local_weekday_and_hour(world):
     assert sum(map(sum, matrix)) == world_total(None)
     # NOW is Monday 10:00 in Shanghai; the world's first check-in of each county is then.
     assert matrix[0][10] >= len({"520102", "520103", "520502", "440305", "110105"})
+
+
+@pytest.mark.parametrize("region", [None, "520000", "520100", "520103", "520502"])
+def test_heatmap_and_hours_of_day_equal_the_raw_checkins_at_every_level(world, region):
+    # National, province and city read the area-hour table, summed by weekday or hour in SQL;
+    # a county reads its stations' hourly rollup. Both must match the raw rows exactly.
+    shanghai = ZoneInfo("Asia/Shanghai")
+    query = stats.prepare(ADMIN, WEEK_AGO, DAY.isoformat(), region=region)
+    expected, by_hour = [[0] * 24 for _ in range(7)], Counter()
+    inside = regions.prefix(region) if region else ""
+    station_ids = {s.id for s in world.values() if s.region_code.startswith(inside)}
+    for created in db.session.scalars(
+        sa.select(Checkin.created_at).where(Checkin.station_id.in_(station_ids))
+    ):
+        local = created.astimezone(shanghai)
+        if WEEK_AGO <= local.date().isoformat() <= DAY.isoformat():
+            expected[local.weekday()][local.hour] += 1
+            by_hour[f"{local.hour:02d}"] += 1
+    assert sum(map(sum, expected)) > 0
+    assert stats_dashboard.heatmap(query) == expected
+    groups = stats.groups(query, "hour")
+    assert {g["key"]: g["count"] for g in groups if g["count"]} == dict(by_hour)
 
 
 @pytest.mark.parametrize("scan_limit", [10_000, 0])
