@@ -1,6 +1,7 @@
 """The dashboard page: who may see it, that it shows only the caller's figures, and its errors."""
 
 import re
+from datetime import date, timedelta
 
 import pytest
 
@@ -104,3 +105,16 @@ def test_region_filter_drills_down_from_city_to_county(client, world):
     assert "南明区" in html and "云岩区" in html
     county = client.get("/dashboard/", query_string={**RANGE, "region": "520103"}).get_data(as_text=True)
     assert figure(county, "count") == 3
+
+
+@pytest.mark.parametrize(("days", "dots"), [(10, 10), (62, 62), (63, 0), (365, 0)])
+def test_the_line_chart_marks_each_day_only_on_short_ranges(client, world, days, dots):
+    assert login(client, "admin").status_code == 302
+    first = date(2025, 3, 10) - timedelta(days=days - 1)
+    html = client.get("/dashboard/", query_string={"from": first.isoformat(), "to": "2025-03-10"}).get_data(
+        as_text=True
+    )
+    assert html.count('<circle class="dot"') == dots
+    # The table under the chart keeps every day either way.
+    table = re.search(r'data-table="days".*?</table>', html, re.S).group(0)
+    assert table.count("<tr>") == days + 1
