@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
-from benchmarks.liveserver import Gunicorn, run_load
+from benchmarks.liveserver import Gunicorn, blast, run_load
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, CheckinRollup, DeviceDay, DevicePresence
 from stationfinder.services import fold, posters
@@ -114,3 +114,15 @@ def test_anonymous_taps_without_device_ids_all_count(app, server):
     results = run_load(running.port, jobs, concurrency=20, barrier=True)
     assert Counter(status for status, _, _ in results) == {201: 100}
     assert totals(app) == dict(checkins=100, count=100, u_station=0, u_all=0, presence=0, devices=0)
+
+
+def test_one_connection_per_tap_as_the_benchmark_sends_them(app, server):
+    # The throughput benchmark's generator: prepared requests, a new connection for each.
+    running, tokens = server
+    jobs = [("POST", URL, {"token": tokens[n % 3], "device_id": f"phone-{n % 150}"}) for n in range(200)]
+    jobs.append(("POST", URL, {"token": "no-such-poster", "device_id": "phone-1"}))
+    results = blast(running.port, jobs, concurrency=16)
+    assert [status for status, _ in results[-1:]] == [404]
+    # Phones 0-49 come back to the same station (n and n + 150 share n % 3): duplicates.
+    assert Counter(status for status, _ in results[:-1]) == {201: 150, 200: 50}
+    assert totals(app) == dict(checkins=150, count=150, u_station=150, u_all=150, presence=150, devices=150)
