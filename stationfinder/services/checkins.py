@@ -491,8 +491,14 @@ def _fast(token: str, device_id: str | None, category: str | None, near) -> Chec
             added = cursor.fetchone()[0], 0
         else:
             added = _fast_sqlite(raw, cursor, sql, params, pairs)
+    except (NotFound, Gone, InvalidInput):
+        raise
+    except BaseException:
+        # A connection in an unknown state never goes back to the pool.
+        raw.invalidate()
+        raise
     finally:
-        if dialect == "postgresql":
+        if raw.is_valid and dialect == "postgresql":
             raw.driver_connection.autocommit = False
         raw.close()
     if added is None:

@@ -9,6 +9,7 @@ from sqlalchemy import event
 
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, CheckinRollup, DeviceDay, Station
+from stationfinder.services import checkins as checkin_service
 from stationfinder.services import fold, posters
 from tests.factories import StationFactory
 
@@ -268,3 +269,23 @@ def test_openapi_documents_the_checkin_schemas(client):
     }
     delete = doc["paths"]["/api/v1/checkins/{checkin_id}"]["delete"]
     assert {"204", "404", "409", "410"} <= set(delete["responses"])
+
+
+def test_a_write_failing_half_way_leaves_nothing_and_frees_the_connection(app, client, poster, monkeypatch):
+    token = poster[0]
+    with app.app_context():
+        dialect = db.engine.dialect.name
+    real = checkin_service._driver(dialect)
+    # The last write of the check-in fails, after the claim (SQLite) or inside the statement.
+    broken = real._replace(add="INSERT INTO no_such_table VALUES (1)", claim_and_add="SELECT broken(")
+    monkeypatch.setattr(checkin_service, "_driver", lambda _dialect: broken)
+    # A server fault, not bad input: a plain 500 problem, no traceback.
+    failed = client.post(URL, json={"token": token, "device_id": "phone-1"})
+    assert_problem(failed, 500)
+    assert "Traceback" not in failed.get_data(as_text=True)
+    monkeypatch.setattr(checkin_service, "_driver", lambda _dialect: real)
+    # Nothing of the failed tap stayed: the same phone counts now, and SQLite's write lock is free.
+    assert client.post(URL, json={"token": token, "device_id": "phone-1"}).status_code == 201
+    assert counted(app) == (1, 1)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(DeviceDay)) == 5
