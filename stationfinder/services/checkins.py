@@ -224,20 +224,10 @@ def record(
     station = _station({c: getattr(row, c) for c in _STATION_COLUMNS})
     now = now or utcnow()
     day = local_day(now)
-    values = {
-        "station_id": station.id,
-        "poster_id": row.poster_id,
-        "created_at": now,
-        "local_day": day,
-        "device_hash": None,
-        "category": category,
-        "near_station": near_station(station, *near) if near is not None else None,
-        "unique_mask": 0,
-        "pending": True,
-    }
+    values = _new_row(station, row.poster_id, now, device_id, category, near)
     if device_id:
-        hashed = values["device_hash"] = device_hash(device_id, day)
-        cutoff = now - timedelta(minutes=current_app.config["CHECKIN_DEDUPE_MINUTES"])
+        hashed = values["device_hash"]
+        cutoff = _window_start(now)
         hashes = [hashed]
         # Yesterday's hash is another key: look it up so the window also holds across local midnight.
         if cutoff < datetime.combine(day, time.min, tzinfo=zone()):
@@ -266,6 +256,27 @@ def record(
     return _made(
         db.session.connection().execute(_hot(dialect).add, values).scalar_one(), values, station
     ), False
+
+
+def _window_start(now: datetime) -> datetime:
+    """Return the start of the dedupe window that ends now."""
+    return now - timedelta(minutes=current_app.config["CHECKIN_DEDUPE_MINUTES"])
+
+
+def _new_row(station: Station, poster_id: int, now: datetime, device_id, category, near) -> dict:
+    """Return the column values of a new, pending check-in (its unique mask still 0)."""
+    day = local_day(now)
+    return {
+        "station_id": station.id,
+        "poster_id": poster_id,
+        "created_at": now,
+        "local_day": day,
+        "device_hash": device_hash(device_id, day) if device_id else None,
+        "category": category,
+        "near_station": near_station(station, *near) if near is not None else None,
+        "unique_mask": 0,
+        "pending": True,
+    }
 
 
 def _made(checkin_id: int, values: dict, station: Station) -> Checkin:
@@ -390,9 +401,10 @@ def check_in(
     """Record a check-in as ``record`` does, commit it and note it for the next fold.
 
     The views' entry point. A check-in of a new device, the common case, goes
-    through the database driver directly in as few round trips as the database
-    allows (two on PostgreSQL, in autocommit); everything else, and a caller
-    already inside a transaction, takes ``record``.
+    through the database driver: on SQLite one immediate transaction after the
+    poster lookup; on PostgreSQL one statement in autocommit once the worker
+    knows the poster. Everything else, and a caller already inside a
+    transaction, takes ``record``.
     """
     _check_device(device_id)
     if category is not None and category not in CATEGORIES:
@@ -441,9 +453,8 @@ def _fast(token: str, device_id: str | None, category: str | None, near) -> Chec
     if dialect not in ("postgresql", "sqlite"):
         return None
     now = utcnow()
-    day = local_day(now)
-    cutoff = now - timedelta(minutes=current_app.config["CHECKIN_DEDUPE_MINUTES"])
-    if device_id and cutoff < datetime.combine(day, time.min, tzinfo=zone()):
+    cutoff = _window_start(now)
+    if device_id and cutoff < datetime.combine(local_day(now), time.min, tzinfo=zone()):
         return None
     sql = _driver(dialect)
     # PostgreSQL checks a known poster in the check-in's statement: one round trip, not two.
@@ -463,17 +474,7 @@ def _fast(token: str, device_id: str | None, category: str | None, near) -> Chec
                     del known[next(iter(known))]
                 known[token] = poster
         station = Station(**poster[1])
-        values = {
-            "station_id": station.id,
-            "poster_id": poster[0],
-            "created_at": now,
-            "local_day": day,
-            "device_hash": device_hash(device_id, day) if device_id else None,
-            "category": category,
-            "near_station": near_station(station, *near) if near is not None else None,
-            "unique_mask": 0,
-            "pending": True,
-        }
+        values = _new_row(station, poster[0], now, device_id, category, near)
         pairs = scopes(station.id, station.region_code) if device_id else []
         params = _guarded(values, station, pairs, cutoff) | {"now": now}
         for name, convert in sql.binders.items():
@@ -634,7 +635,7 @@ def purge(older_than_days: int, now: datetime | None = None) -> dict[str, int]:
     now = now or utcnow()
     cutoff = now - timedelta(days=older_than_days)
     # Never forget a presence still inside the dedupe window, whatever the window is set to.
-    presence_cutoff = min(cutoff, now - timedelta(minutes=current_app.config["CHECKIN_DEDUPE_MINUTES"]))
+    presence_cutoff = min(cutoff, _window_start(now))
     # Count every pending check-in first: rollups must hold what the raw rows no longer do.
     fold.fold()
     _begin_write()
