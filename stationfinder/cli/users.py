@@ -110,3 +110,13 @@ def disable(username):
     count = accounts.disable_user(user)
     db.session.commit()
     click.echo(f"disabled {user.username}; revoked {count} token(s)")
+
+
+@users.command("enable")
+@click.argument("username")
+def enable(username):
+    """Let a disabled user log in again; issue a new API token if they need one."""
+    user = _user(username)
+    accounts.enable_user(user)
+    db.session.commit()
+    click.echo(f"enabled {user.username}; their old API tokens stay revoked")

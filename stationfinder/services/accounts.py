@@ -149,6 +149,12 @@ def disable_user(user: User) -> int:
     return revoke_tokens(user)
 
 
+def enable_user(user: User) -> None:
+    """Let a disabled user log in again; their old API tokens stay revoked."""
+    user.active = True
+    db.session.flush()
+
+
 def issue_token(user: User) -> str:
     """Create an API token for a user and return it; only its hash is stored."""
     token = secrets.token_urlsafe(32)

@@ -1,4 +1,4 @@
-"""``flask users …``: create, token, revoke-tokens, list, disable."""
+"""``flask users …``: create, token, revoke-tokens, list, disable, enable."""
 
 import pytest
 import sqlalchemy as sa
@@ -124,7 +124,7 @@ def test_token_prints_only_the_token_on_stdout(app, runner):
         assert token not in {row.token_hash for row in db.session.scalars(sa.select(ApiToken))}
 
 
-@pytest.mark.parametrize("command", ["token", "revoke-tokens", "disable"])
+@pytest.mark.parametrize("command", ["token", "revoke-tokens", "disable", "enable"])
 def test_unknown_user_is_an_error(runner, command):
     result = runner.invoke(args=["users", command, "ghost"])
     assert result.exit_code != 0
@@ -154,6 +154,20 @@ def test_disable_stops_logins_and_tokens(app, runner):
         assert accounts.authenticate("gy", PASSWORD) is None
     result = runner.invoke(args=["users", "token", "gy"])
     assert result.exit_code != 0 and "disabled" in result.output
+
+
+def test_enable_lets_a_disabled_user_log_in_again_without_old_tokens(app, runner):
+    with app.app_context():
+        gy = UserFactory(username="gy")
+        token = accounts.issue_token(gy)
+        db.session.commit()
+    assert runner.invoke(args=["users", "disable", "gy"]).exit_code == 0
+    result = runner.invoke(args=["users", "enable", "gy"])
+    assert result.exit_code == 0 and "enabled gy" in result.stdout
+    with app.app_context():
+        assert accounts.authenticate("gy", PASSWORD).username == "gy"
+        assert accounts.user_for_token(token) is None
+    assert runner.invoke(args=["users", "token", "gy"]).exit_code == 0
 
 
 def test_list_shows_role_scope_and_state(app, runner):
