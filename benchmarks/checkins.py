@@ -19,14 +19,13 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from pathlib import Path
 
 import sqlalchemy as sa
 
+from benchmarks.doc_sections import write_section
 from benchmarks.liveserver import Gunicorn, blast, cpu_seconds, named
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 HEADING = "## Check-ins (issue 3)"
 TARGET = 300.0
 SECRET = "benchmark-secret-key-0123456789abcdef"
@@ -193,17 +192,6 @@ def section(results: list[dict], args) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    """Put this benchmark's section into docs/benchmarks.md, replacing an older one."""
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    start = doc.find(HEADING + "\n")
-    if start >= 0:
-        end = doc.find("\n## ", start + len(HEADING))
-        doc = doc[:start].rstrip("\n") + ("\n\n" + doc[end + 1 :] if end >= 0 else "")
-    DOC.write_text(doc.rstrip("\n") + "\n\n" + text, encoding="utf-8")
-
-
 def main(argv=None) -> int:
     """Run the benchmark on the chosen backends and record the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -230,7 +218,7 @@ def main(argv=None) -> int:
     text = section(results, args)
     print(text)
     if not args.no_doc:
-        write_section(text)
+        write_section(HEADING, text)
     ok = all(
         r["rate"] >= TARGET and r["errors"] == 0 and r["lost"] == 0 and r["rollup_gap"] == 0 for r in results
     )
