@@ -1,4 +1,4 @@
-"""Check-in throughput: gunicorn with 4 workers, POST /api/v1/checkins from a keep-alive load generator.
+"""Check-in throughput: gunicorn with 4 workers, POST /api/v1/checkins from a load generator on loopback.
 
 For each backend (SQLite file in WAL mode, PostgreSQL schema) the benchmark seeds
 stations with posters, starts ``gunicorn stationfinder:create_app()`` configured
@@ -7,7 +7,8 @@ it up, then sends every request of the run from a bounded pool of threads on
 loopback. Afterwards it counts rows: every 201 must be one Checkin row and one
 unit in the rollups, with no errors and nothing lost.
 
-Run ``python -m benchmarks.checkins [--backend sqlite|postgresql|both] [--requests N]``;
+Run ``python -m benchmarks.checkins [--backend sqlite|postgresql|both] [--requests N]
+[--generator sockets|http.client]``;
 results go to ``docs/benchmarks.md`` under "## Check-ins (issue 3)".
 """
 
@@ -23,7 +24,7 @@ from collections import Counter
 import sqlalchemy as sa
 
 from benchmarks.doc_sections import write_section
-from benchmarks.liveserver import Gunicorn, blast, cpu_seconds, named
+from benchmarks.liveserver import Gunicorn, blast, cpu_seconds, named, run_load
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 HEADING = "## Check-ins (issue 3)"
@@ -73,20 +74,29 @@ def count_rows(url: str) -> tuple[int, int]:
     return rows, counted
 
 
+def _http_client(port: int, jobs: list, concurrency: int) -> list:
+    # The tests' generator (http.client on keep-alive connections), for comparison with blast.
+    return [(status, seconds) for status, _body, seconds in run_load(port, jobs, concurrency)]
+
+
+GENERATORS = {"sockets": blast, "http.client": _http_client}
+
+
 def measure(backend: str, url: str, args) -> dict:
     """Run one backend and return its figures."""
     tokens = seed(url, args.stations)
     env = {"DATABASE_URL": url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": "false", "APP_ENV": "development"}
     with Gunicorn(workers=args.workers, threads=args.threads, env=env) as server:
         warm = [("POST", "/api/v1/checkins", {"token": tokens[n % len(tokens)]}) for n in range(args.warmup)]
-        warm_results = blast(server.port, warm, args.concurrency)
+        send = GENERATORS[args.generator]
+        warm_results = send(server.port, warm, args.concurrency)
         jobs = [
             ("POST", "/api/v1/checkins", {"token": tokens[n % len(tokens)], "device_id": uuid.uuid4().hex})
             for n in range(args.requests)
         ]
         server_cpu, client_cpu, db_cpu = server.cpu_seconds(), time.process_time(), _postgres_cpu()
         started = time.perf_counter()
-        results = blast(server.port, jobs, args.concurrency)
+        results = send(server.port, jobs, args.concurrency)
         elapsed = time.perf_counter() - started
         server_cpu, client_cpu = server.cpu_seconds() - server_cpu, time.process_time() - client_cpu
         db_cpu = _postgres_cpu() - db_cpu
@@ -142,8 +152,8 @@ def section(results: list[dict], args) -> str:
         f"`python -m benchmarks checkins` — gunicorn `stationfinder:create_app()` with {args.workers} workers"
         + (f" × {args.threads} threads (gthread)" if args.threads > 1 else " (sync)")
         + f" on this {os.cpu_count()}-core machine, {args.requests:,} check-ins of new devices over "
-        f"{args.stations} stations, {args.concurrency} keep-alive client threads on loopback in the same "
-        f"machine, rate limits off; {time.strftime('%Y-%m-%d')}, Python {sys.version.split()[0]}, "
+        f"{args.stations} stations, {args.concurrency} client threads ({args.generator}) on loopback in "
+        f"the same machine, rate limits off; {time.strftime('%Y-%m-%d')}, Python {sys.version.split()[0]}, "
         f"load average {load:.1f} at the end.",
         "",
         "| | " + " | ".join(r["backend"] for r in results) + " | target |",
@@ -203,6 +213,7 @@ def main(argv=None) -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--generator", choices=sorted(GENERATORS), default="sockets")
     parser.add_argument("--no-doc", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args(argv)
     results = []
