@@ -334,6 +334,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     )
     parser.add_argument("--reuse", help="measure this already seeded PostgreSQL schema; keep it")
     parser.add_argument("--sqlite", action="store_true", help="also measure SQLite (seeding it is slow)")
+    parser.add_argument("--reuse-sqlite", metavar="FILE", help="measure this already seeded SQLite file")
     parser.add_argument("--skip-pg", action="store_true", help="measure SQLite only")
     parser.add_argument("--no-doc", action="store_true", help="do not update docs/benchmarks.md")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -347,7 +348,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
         results.append(
             run_postgres(pg, args.stations, args.checkins, args.repeat, args.raw_repeat, args.reuse)
         )
-    if args.sqlite:
+    if args.reuse_sqlite:
+        url = f"sqlite:///{os.path.abspath(args.reuse_sqlite)}"
+        results.append(
+            {"backend": "SQLite", "seed_s": None, **_run_child(url, None, args.repeat, args.raw_repeat)}
+        )
+    elif args.sqlite:
         with tempfile.TemporaryDirectory(prefix="bench-stats-") as workdir:
             results.append(run_sqlite(args.stations, args.checkins, args.repeat, args.raw_repeat, workdir))
     section = report(results)
