@@ -23,6 +23,8 @@ from stationfinder.services import stats_read as read
 from stationfinder.services.stats_read import Period, Target
 
 SCAN_LIMIT = 3_000
+# Candidates the threshold algorithm reads at first, spread over the months of the period.
+CANDIDATES = 800
 _COLUMNS = (Station.id, Station.ref, Station.name, Station.region_code, Station.status)
 
 
@@ -88,24 +90,28 @@ def _busiest_threshold(target: Target, period: Period, limit: int) -> list:
     months = _months(period)
     # About 800 candidates in all: a 30-day ranking reads 400 a month, a year's 60; the busiest
     # stations of a long period are busy every month, so that usually settles in one round.
-    depth = max(4 * limit, 800 // len(months))
+    depth = max(4 * limit, CANDIDATES // len(months))
     while True:
-        candidates: set[int] = set()
+        # Every month's top rows in one round trip: each part is a subquery, as SQLite wants it.
+        tops = [
+            sa.select(m.station_id, m.count)
+            .where(m.month == month, *read.area_filter(m, target))
+            .order_by(m.count.desc())
+            .limit(depth)
+            .subquery(f"top{n}")
+            for n, month in enumerate(months)
+        ]
+        parts = [
+            sa.select(top.c.station_id, top.c.count, sa.literal(n).label("part"))
+            for n, top in enumerate(tops)
+        ]
+        rows = db.session.connection().execute(sa.union_all(*parts) if len(parts) > 1 else parts[0]).all()
+        candidates = {r.station_id for r in rows}
         threshold, exhausted = 0, True
-        for month in months:
-            rows = (
-                db.session.connection()
-                .execute(
-                    sa.select(m.station_id, m.count)
-                    .where(m.month == month, *read.area_filter(m, target))
-                    .order_by(m.count.desc())
-                    .limit(depth)
-                )
-                .all()
-            )
-            candidates.update(r.station_id for r in rows)
-            if len(rows) == depth:
-                threshold += rows[-1].count
+        for n in range(len(months)):
+            counts = [r.count for r in rows if r.part == n]
+            if len(counts) == depth:
+                threshold += min(counts)
                 exhausted = False
         best = _busiest_scan(target, period, limit, sorted(candidates)) if candidates else []
         if exhausted or (len(best) == limit and best[-1].count > threshold):

@@ -303,6 +303,33 @@ def test_rankings_include_idle_stations_and_skip_closed_ones(world, monkeypatch,
     assert [r["key"] for r in region_busiest] == ["gy-yunyan-1", "gy-nanming-1", "gy-nanming-2"]
 
 
+@pytest.mark.parametrize("region", [None, "520000", "440000"])
+def test_threshold_ranking_equals_summing_every_station(ctx, monkeypatch, region):
+    # Four months of uneven use: stations busy in one month only crowd the monthly tops, so a
+    # steadily used station is found only when the algorithm reads deeper than it first did.
+    stations = [StationFactory(ref=f"r-{n}", region_code=("520102", "440305")[n % 2]) for n in range(40)]
+    db.session.commit()
+    starts = [datetime(2025, month, 2, 2, tzinfo=UTC) for month in (1, 2, 3, 4)]
+    device = iter(range(10_000))
+    for month, start in enumerate(starts):
+        # Eight one-month stars per month with 8-15 check-ins each...
+        for n in range(8):
+            star = stations[(month * 8 + n) % 32]
+            for k in range(8 + (n * 3 + month) % 8):
+                checkin(star, start + timedelta(hours=k), device=f"d-{next(device)}")
+        # ...and the steady ones, 6 a month each (24 in all): never in a month's top eight.
+        for steady in stations[32:36]:
+            for k in range(6):
+                checkin(steady, start + timedelta(days=1, hours=k), device=f"d-{next(device)}")
+    db.session.commit()
+    query = stats.prepare(ADMIN, "2025-01-01", "2025-04-30", region=region)
+    scan = stats_rank._busiest_scan(query.target, query.period, 2)
+    monkeypatch.setattr(stats_rank, "CANDIDATES", 4)
+    threshold = stats_rank._busiest_threshold(query.target, query.period, 2)
+    assert [(r.id, r.count) for r in threshold] == [(r.id, r.count) for r in scan]
+    assert scan[0].count == 24 and scan[0].ref in {f"r-{n}" for n in range(32, 36)}
+
+
 def test_map_shows_stations_or_regions_when_there_are_many(world, monkeypatch):
     query = stats.prepare(ADMIN, WEEK_AGO, DAY.isoformat())
     points = stats_dashboard.map_points(query)
