@@ -198,12 +198,16 @@ def run_load(port: int, jobs: Iterable[tuple[str, str, dict | None]], concurrenc
             results[index] = (status, payload, time.perf_counter() - started)
         conn.close()
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    _run_threads(worker, concurrency)
+    return results
+
+
+def _run_threads(worker, count: int) -> None:
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return results
 
 
 def _http(method: str, path: str, body: dict | None) -> bytes:
@@ -245,9 +249,5 @@ def blast(port: int, jobs: Iterable[tuple[str, str, dict | None]], concurrency: 
                 status = None
             results[index] = (status, time.perf_counter() - started)
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _run_threads(worker, concurrency)
     return results
