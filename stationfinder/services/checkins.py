@@ -429,6 +429,12 @@ def _known_posters() -> dict:
     return current_app.extensions.setdefault("stationfinder.posters", {})
 
 
+def _remember(known: dict, token: str, poster: tuple[int, dict]) -> None:
+    if len(known) >= _POSTERS_KEPT:
+        del known[next(iter(known))]  # The oldest learnt: dicts keep insertion order.
+    known[token] = poster
+
+
 def _lookup(cursor, sql: str, token: str) -> tuple[int, dict]:
     """Return (poster id, station columns) of a live poster; raise NotFound or Gone."""
     cursor.execute(sql, {"token": token})
@@ -470,9 +476,7 @@ def _fast(token: str, device_id: str | None, category: str | None, near) -> Chec
         if poster is None:
             poster = _lookup(cursor, sql.lookup, token)
             if guarded:
-                if len(known) >= _POSTERS_KEPT:
-                    del known[next(iter(known))]
-                known[token] = poster
+                _remember(known, token, poster)
         station = Station(**poster[1])
         values = _new_row(station, poster[0], now, device_id, category, near)
         pairs = scopes(station.id, station.region_code) if device_id else []

@@ -110,14 +110,19 @@ def station_keys(region_code: str | None) -> tuple[str, str]:
     return region_code[:2], region_code
 
 
-@functools.cache
-def _upsert_statement(dialect: str, table: sa.Table, keys: tuple[str, ...], summed: tuple[str, ...]):
-    # Built once per shape: constructing an upsert costs ~10x executing it.
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+def _adding_on_conflict(stmt, table: sa.Table, keys: tuple[str, ...], summed: tuple[str, ...]):
+    # A row that exists already gets the new counts added to its own.
     return stmt.on_conflict_do_update(
         index_elements=[table.c[k] for k in keys],
         set_={name: table.c[name] + stmt.excluded[name] for name in summed},
     )
+
+
+@functools.cache
+def _upsert_statement(dialect: str, table: sa.Table, keys: tuple[str, ...], summed: tuple[str, ...]):
+    # Built once per shape: constructing an upsert costs ~10x executing it.
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return _adding_on_conflict(stmt, table, keys, summed)
 
 
 @functools.cache
@@ -126,10 +131,7 @@ def _unnest_upsert(table: sa.Table, columns: tuple[str, ...], keys: tuple[str, .
     # server instead of one per row; the arrays are zipped row by row, in the order given.
     arrays = [sa.bindparam(name, type_=postgresql.ARRAY(table.c[name].type)) for name in columns]
     stmt = postgresql.insert(table).from_select(columns, sa.select(*(sa.func.unnest(a) for a in arrays)))
-    return stmt.on_conflict_do_update(
-        index_elements=[table.c[k] for k in keys],
-        set_={name: table.c[name] + stmt.excluded[name] for name in summed},
-    )
+    return _adding_on_conflict(stmt, table, keys, summed)
 
 
 _UNIQUE = tuple(column for _, column in UNIQUE_COLUMNS)

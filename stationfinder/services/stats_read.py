@@ -274,7 +274,7 @@ def area_hours(target: Target, period: Period, per: str | None = "day") -> dict:
     The database sums the hours by weekday or by hour of day: a year is 8,760 rows otherwise.
     """
     if target.level == "county":
-        return group_hours(rollup_hours(target, period, LEVEL_UNIQUE["county"]), _PER[per])
+        return station_hours(target, period, LEVEL_UNIQUE["county"], per)
     m = CheckinAreaHour
     first = {"day": m.local_day, "weekday": _iso_weekday(m.local_day), None: sa.null()}[per]
     keys = (first, m.hour) if per else (m.hour,)
