@@ -20,12 +20,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
 
-%.mo: %.po $(STAMP)
-	$(BIN)/pybabel -q compile -d $(TRANSLATIONS) -i $< -o $@
+# Every build, editable or not, compiles the catalogues (hatch_build.py); the stamp only follows
+# pyproject.toml, so this recompiles them with the same code after a .po edit.
+%.mo: %.po | $(STAMP)
+	$(BIN)/python hatch_build.py
 
 install: $(STAMP) $(MO)
 
+# The PDF posters embed fonts from Debian packages; say which are missing, and serve anyway.
 run: install
+	-$(FLASK) stations poster-fonts
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)

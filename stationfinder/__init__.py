@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from stationfinder import config as settings
 
@@ -30,15 +31,28 @@ def create_app(test_config=None) -> Flask:
     app.config.from_mapping(settings.from_environ())
     if test_config is not None:
         app.config.from_mapping(test_config)
-    settings.finalize(app.config)
+    settings.finalize(app.config, app.instance_path)
 
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     register_security(app)
+    trust_proxies(app)
     settle_memory(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client address and scheme from the TRUSTED_PROXIES reverse proxies in front.
+
+    Each proxy appends to X-Forwarded-For, so only the last n entries are trustworthy; with
+    n = 0 the headers are ignored, as any client can send them. X-Forwarded-Host and -Port stay
+    unused: links in posters come from PUBLIC_BASE_URL, and proxies pass the Host header on.
+    """
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def settle_memory(app: Flask) -> None:

@@ -1,8 +1,16 @@
 """Settings: defaults, overridden by the environment, overridden by a test mapping."""
 
+import logging
 import os
+import secrets
+import time
 
-DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+SECRET_KEY_FILE = "secret_key"
+# Only this machine can open it: the poster pages warn while PUBLIC_BASE_URL still holds it.
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+_KEY_HEX_CHARS = 64
+
+log = logging.getLogger(__name__)
 
 # Environment variables read as-is (strings) or converted with the given type.
 _ENV_SETTINGS: dict[str, type] = {
@@ -14,12 +22,16 @@ _ENV_SETTINGS: dict[str, type] = {
     "APP_ENV": str,
     "CHECKIN_DEDUPE_MINUTES": int,
     "CHECKIN_UNDO_MINUTES": int,
+    "POSTER_GRACE_HOURS": float,
     "MAP_TILE_URL": str,
     "MAP_TILE_CRS": str,
     "MAP_TILE_ATTRIBUTION": str,
     "RATELIMIT_CHECKIN_DEVICE": str,
     "RATELIMIT_CHECKIN_IP": str,
+    "RATELIMIT_CHECKIN_ANONYMOUS": str,
     "RATELIMIT_LOGIN": str,
+    "RATELIMIT_LOGIN_IP": str,
+    "TRUSTED_PROXIES": int,
     "INDEX_REFRESH_SECONDS": float,
     "ROLLUP_FOLD_EVERY": int,
     "ROLLUP_FOLD_SECONDS": float,
@@ -39,11 +51,13 @@ def defaults(instance_path: str) -> dict:
         "APP_ENV": "development",
         "DATABASE_URL": "sqlite:///" + os.path.join(instance_path, "stationfinder.sqlite"),
         "SECRET_KEY": None,
-        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+        "PUBLIC_BASE_URL": DEFAULT_PUBLIC_BASE_URL,
         "REDIS_URL": None,
         "TIMEZONE": "Asia/Shanghai",
         "CHECKIN_DEDUPE_MINUTES": 30,
         "CHECKIN_UNDO_MINUTES": 5,
+        # A replaced poster keeps working this long, so a rotation by mistake can be put right.
+        "POSTER_GRACE_HOURS": 24,
         # OSM tiles are WGS-84; set MAP_TILE_CRS=gcj02 for Amap tiles.
         "MAP_TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "MAP_TILE_CRS": "wgs84",
@@ -52,8 +66,17 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_CHECKIN_DEVICE": "20 per hour",
         # Generous: many riders share one carrier-grade NAT address.
         "RATELIMIT_CHECKIN_IP": "3000 per hour",
+        # Check-ins without a device id cannot be deduplicated: few per station and address.
+        "RATELIMIT_CHECKIN_ANONYMOUS": "20 per hour",
+        # Failed logins per address and username; a successful login clears the count.
         "RATELIMIT_LOGIN": "10 per 15 minutes",
+        # Failed logins from one address, whatever the usernames (password spraying).
+        "RATELIMIT_LOGIN_IP": "30 per 15 minutes",
+        # How many reverse proxies stand in front; 0 ignores X-Forwarded-* (they could be forged).
+        "TRUSTED_PROXIES": 0,
         "INDEX_REFRESH_SECONDS": 2.0,
+        # How long the rider page waits for a position before offering the district search.
+        "LOCATE_TIMEOUT_SECONDS": 15.0,
         # A worker counts its check-ins into the rollups after this many, or this long; reads
         # count everything still pending first, so these trade write cost, never exactness.
         "ROLLUP_FOLD_EVERY": 64,
@@ -94,13 +117,47 @@ def from_environ(environ=None) -> dict:
     return out
 
 
-def finalize(config) -> None:
+def _read_key(path: str) -> str:
+    # Another worker may have created the file an instant ago and not written the key yet.
+    for _ in range(50):
+        with open(path, encoding="ascii") as f:
+            key = f.read().strip()
+        if len(key) >= _KEY_HEX_CHARS:
+            return key
+        time.sleep(0.02)
+    raise ConfigError(f"{path} holds no usable key: delete it or set SECRET_KEY")
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Return the key kept in the instance folder, creating a random one (mode 0600) the first time."""
+    path = os.path.join(instance_path, SECRET_KEY_FILE)
+    try:
+        # O_EXCL: of several workers starting at once exactly one creates the key; the rest read it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_key(path)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(secrets.token_hex(_KEY_HEX_CHARS // 2))
+        f.flush()
+        os.fsync(f.fileno())
+    return _read_key(path)
+
+
+def finalize(config, instance_path: str) -> None:
     """Derive dependent settings and refuse unsafe combinations."""
     production = config["APP_ENV"] == "production"
     if not config.get("SECRET_KEY"):
         if production:
             raise ConfigError("SECRET_KEY must be set when APP_ENV=production")
-        config["SECRET_KEY"] = DEV_SECRET_KEY
+        config["SECRET_KEY"] = instance_secret_key(instance_path)
+        log.warning(
+            "SECRET_KEY is not set: using the random key in %s; set SECRET_KEY to keep sessions across hosts",
+            os.path.join(instance_path, SECRET_KEY_FILE),
+        )
+    if not 0 <= config["POSTER_GRACE_HOURS"] <= 24 * 365:
+        raise ConfigError("POSTER_GRACE_HOURS must be between 0 (old posters stop at once) and 8760")
+    if config["TRUSTED_PROXIES"] < 0:
+        raise ConfigError("TRUSTED_PROXIES must be 0 or more (the number of reverse proxies in front)")
     url = config["DATABASE_URL"]
     # Plain postgresql:// URLs (as most hosts hand them out) should use psycopg 3.
     if url.startswith("postgres://"):

@@ -11,6 +11,8 @@ log = logging.getLogger(__name__)
 
 PROBLEM_TYPE_BASE = "https://stationfinder.invalid/problems/"
 PROBLEM_JSON = "application/problem+json"
+# Paths of the staff pages; their errors are drawn in the staff layout.
+STAFF_PREFIXES = ("/manage", "/dashboard")
 
 
 def wants_problem_json() -> bool:
@@ -63,8 +65,23 @@ def handle_http_exception(error: HTTPException):
                 response.headers[header] = value
         return response
     message = getattr(error, "page_message", None) or _page_message(status)
-    html = render_template("error.html", status=status, message=message)
-    return html, status
+    return error_page(status, message, getattr(error, "page_detail", None))
+
+
+def error_page(status: int, message: str | None = None, detail: str | None = None):
+    """Render an error page in the asker's layout: staff pages keep the staff menu, riders the rider one."""
+    message = message or _page_message(status)
+    if _is_staff_path(request.path):
+        try:
+            return render_template("staff_error.html", status=status, message=message, detail=detail), status
+        except Exception:
+            # The staff menu reads the user from the database; when that is what failed, stay plain.
+            log.exception("staff error page could not be drawn")
+    return render_template("error.html", status=status, message=message, detail=detail), status
+
+
+def _is_staff_path(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in STAFF_PREFIXES)
 
 
 def handle_unexpected(error: Exception):

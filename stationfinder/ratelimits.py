@@ -8,6 +8,7 @@ Limits live in Redis when REDIS_URL is set (shared by every gunicorn worker).
 import hashlib
 import hmac
 import math
+import re
 import time
 
 from flask import current_app, request
@@ -16,18 +17,36 @@ from flask_limiter.util import get_remote_address
 
 from stationfinder import errors
 from stationfinder.extensions import limiter
+from stationfinder.services import checkins as checkin_service
+from stationfinder.services.errors import InvalidInput
 
 DEVICE_COOKIE = "sf_device"
+_COOKIE_ID = re.compile(r"[A-Za-z0-9_-]{16,128}")
+
+
+def cookie_device_id() -> str | None:
+    """Return the rider page's device id cookie, if it holds one the page itself could have set."""
+    value = request.cookies.get(DEVICE_COOKIE, "")
+    return value if _COOKIE_ID.fullmatch(value) else None
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True) if request.is_json else None
+    return body if isinstance(body, dict) else {}
 
 
 def device_id_from_request() -> str | None:
-    """Return the device id a check-in request carries: the JSON body's, else the page cookie's."""
-    if request.is_json:
-        body = request.get_json(silent=True)
-        value = body.get("device_id") if isinstance(body, dict) else None
-    else:
-        value = request.cookies.get(DEVICE_COOKIE)
-    return value if isinstance(value, str) and value else None
+    """Return the device id a check-in request carries (the JSON body's, else the page cookie's), normalised.
+
+    An id the service would refuse counts as none here; the service then answers it.
+    """
+    if not request.is_json:
+        return cookie_device_id()
+    value = _json_body().get("device_id")
+    try:
+        return checkin_service.normalize_device_id(value) if isinstance(value, str) else None
+    except InvalidInput:
+        return None
 
 
 def _prefix() -> str:
@@ -47,9 +66,21 @@ def device_key() -> str:
     return f"{_prefix()}device:{_keyed(device_id_from_request() or '')}"
 
 
+def anonymous_key() -> str:
+    """Return the limit key of an anonymous check-in: the requesting address at one poster."""
+    token = (request.view_args or {}).get("token") or _json_body().get("token")
+    return f"{_prefix()}anon:{_keyed(repr((str(token), get_remote_address() or '')))}"
+
+
 def ip_key() -> str:
     """Return the limit key of the requesting address."""
     return f"{_prefix()}ip:{_keyed(get_remote_address() or '')}"
+
+
+def login_key() -> str:
+    """Return the limit key of a login attempt: the requesting address with the username tried."""
+    username = (request.form.get("username") or "").strip().lower()[:64]
+    return f"{_prefix()}login:{_keyed(repr((get_remote_address() or '', username)))}"
 
 
 checkin_device_limit = limiter.shared_limit(
@@ -59,12 +90,45 @@ checkin_device_limit = limiter.shared_limit(
     # Without a device id only the IP limit applies; keying anonymous requests by IP would lock out a NAT.
     exempt_when=lambda: device_id_from_request() is None,
 )
+# Without a device id nothing dedupes a check-in, so these are what one script could inflate.
+checkin_anonymous_limit = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_CHECKIN_ANONYMOUS"],
+    scope="checkin-anonymous",
+    key_func=anonymous_key,
+    exempt_when=lambda: device_id_from_request() is not None,
+)
 checkin_ip_limit = limiter.shared_limit(
     lambda: current_app.config["RATELIMIT_CHECKIN_IP"], scope="checkin-ip", key_func=ip_key
 )
 code_lookup_limit = limiter.shared_limit(
     lambda: current_app.config["RATELIMIT_CHECKIN_IP"], scope="code-lookup", key_func=ip_key
 )
+# Counts failures only: every attempt is counted before the password is checked, and a success
+# clears the count (forget_login_failures). Counting up front (rather than deduct_when) keeps the
+# check atomic in Redis, so parallel guesses cannot all pass before the first one is counted.
+# Once one account is being guessed from an address, even the right password waits.
+login_limit = limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN"], key_func=login_key, methods=["POST"]
+)
+# Only failures count across usernames: one address trying many accounts is stopped, while the
+# staff of a station behind one NAT address can still log in one after another.
+login_address_limit = limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN_IP"],
+    key_func=ip_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+)
+
+
+def forget_login_failures() -> None:
+    """Clear the failed logins counted for this request's address and username, after a success.
+
+    The per-address count stays: one valid account must not wipe out the guesses made at others.
+    """
+    key = login_key()
+    for current in limiter.current_limits:
+        if key in current.request_args:
+            limiter.limiter.clear(current.limit, *current.request_args)
 
 
 def too_many_requests(error: RateLimitExceeded):
@@ -77,9 +141,14 @@ def too_many_requests(error: RateLimitExceeded):
 
 __all__ = [
     "DEVICE_COOKIE",
+    "checkin_anonymous_limit",
     "checkin_device_limit",
     "checkin_ip_limit",
     "code_lookup_limit",
+    "cookie_device_id",
     "device_id_from_request",
+    "forget_login_failures",
+    "login_address_limit",
+    "login_limit",
     "too_many_requests",
 ]

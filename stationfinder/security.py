@@ -2,7 +2,10 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, request
+
+# Blueprints of the staff pages (dashboard, station management, log-in): none may be cached anywhere.
+STAFF_BLUEPRINTS = frozenset({"auth", "dashboard", "manage"})
 
 
 def content_security_policy(tile_url: str) -> str:
@@ -48,6 +51,10 @@ def init_app(app: Flask) -> None:
         # Check-in URLs carry poster tokens: never leak them to map sites.
         h.setdefault("Referrer-Policy", "same-origin")
         h.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+        if request.blueprint in STAFF_BLUEPRINTS:
+            # They show one user's figures, poster tokens and forms: a shared proxy or the back button
+            # of a shared computer must not keep them (the statistics API says the same).
+            h.setdefault("Cache-Control", "private, no-store")
         if production:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -78,3 +78,26 @@ def make_world(app) -> dict[str, int]:
         UserFactory(username="disabled_admin", admin=True, active=False)
         db.session.commit()
         return {key: station.id for key, station in stations.items()}
+
+
+def shown_form(station) -> dict:
+    """Return the edit form of a station as the page shows it, unchanged (WGS-84 positions)."""
+
+    def text(value) -> str:
+        return "" if value is None else str(value)
+
+    return {
+        "name": station.name,
+        "address": text(station.address),
+        "region_code": text(station.region_code),
+        "amenities": station.amenities,
+        "opening_hours": station.opening_hours,
+        "phone": text(station.phone),
+        "access": station.access,
+        "seats": text(station.seats),
+        "area_m2": text(station.area_m2),
+        "status": station.status,
+        "lat": repr(station.lat),
+        "lon": repr(station.lon),
+        "coord_system": "wgs84",
+    }

@@ -1,12 +1,15 @@
 import gc
 
+from flask import Flask
+
 from stationfinder import create_app
-from stationfinder.config import DEV_SECRET_KEY, ConfigError
+from stationfinder.config import ConfigError
 
 
 def test_config_defaults(monkeypatch, tmp_path):
     for key in ("DATABASE_URL", "SECRET_KEY", "APP_ENV", "TIMEZONE"):
         monkeypatch.delenv(key, raising=False)
+    monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(tmp_path / "instance"))
     app = create_app()
     assert app.config["TIMEZONE"] == "Asia/Shanghai"
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
@@ -14,7 +17,7 @@ def test_config_defaults(monkeypatch, tmp_path):
         app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/stationfinder.sqlite")
         or "instance" in (app.config["SQLALCHEMY_DATABASE_URI"])
     )
-    assert app.config["SECRET_KEY"] == DEV_SECRET_KEY
+    assert app.config["SECRET_KEY"] == (tmp_path / "instance" / "secret_key").read_text()
     assert not app.testing
 
 

@@ -87,13 +87,19 @@ def test_page_taps_are_limited_per_device_cookie_with_a_friendly_page(app_factor
     app = app_factory(**limited_config(prefix))
     client = app.test_client()
     client.get(f"/c/{token}")
-    assert [client.post(f"/c/{token}", data={}).status_code for _ in range(3)] == [201, 200, 200]
+    taps = [client.post(f"/c/{token}", data={}) for _ in range(3)]
+    # A new check-in, then the same one again (303 to its confirmation: "/done/", then "/again/").
+    assert [(t.status_code, t.location.split("/")[3]) for t in taps] == [
+        (303, "done"),
+        (303, "again"),
+        (303, "again"),
+    ]
     response = client.post(f"/c/{token}", data={})
     assert response.status_code == 429 and response.mimetype == "text/html"
     assert "Traceback" not in response.get_data(as_text=True)
     fresh = app.test_client()
     fresh.get(f"/c/{token}")
-    assert fresh.post(f"/c/{token}", data={}).status_code == 201
+    assert "/done/" in fresh.post(f"/c/{token}", data={}).location
 
 
 def test_limits_off_when_disabled(app_factory, token, prefix):
@@ -134,3 +140,33 @@ def test_without_redis_each_instance_counts_alone(database, token, prefix):
     with Gunicorn(workers=1, config=config) as one, Gunicorn(workers=1, config=config) as two:
         results = _alternate([one, two], token, "shared-phone", 6)
     assert [status for _, status in results] == [201, 200, 200, 200, 200, 200]
+
+
+def test_anonymous_checkins_are_limited_per_poster_and_address(app_factory, token, prefix):
+    app = app_factory(**limited_config(prefix, RATELIMIT_CHECKIN_ANONYMOUS="4 per hour"))
+    client = app.test_client()
+    statuses = [client.post(URL, json={"token": token}).status_code for _ in range(5)]
+    assert statuses == [201] * 4 + [429]
+    # The page without its cookie is the same anonymous tap and shares the bucket.
+    page = app.test_client().post(f"/c/{token}", data={})
+    assert page.status_code == 429 and page.mimetype == "text/html"
+    # Riders with a device id at the same address, and anonymous riders elsewhere, are not held back.
+    assert client.post(URL, json={"token": token, "device_id": "phone-1"}).status_code == 201
+    elsewhere = client.post(URL, json={"token": token}, environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert elsewhere.status_code == 201
+    with app.app_context():
+        other = posters.current_poster(StationFactory()).token
+        db.session.commit()
+    assert client.post(URL, json={"token": other}).status_code == 201
+    # An id that only respells "no id" is no way around it.
+    assert client.post(URL, json={"token": token, "device_id": "   "}).status_code in (400, 429)
+    keys = [k.decode() for k in redis.Redis.from_url(REDIS_URL).scan_iter(match=f"*{prefix}*anon*")]
+    assert keys and not [k for k in keys if token in k or "127.0.0.1" in k]
+
+
+def test_anonymous_limit_defaults_to_twenty_an_hour(app_factory, token, prefix):
+    app = app_factory(**limited_config(prefix))
+    assert app.config["RATELIMIT_CHECKIN_ANONYMOUS"] == "20 per hour"
+    client = app.test_client()
+    statuses = [client.post(URL, json={"token": token}).status_code for _ in range(21)]
+    assert statuses == [201] * 20 + [429]

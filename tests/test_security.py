@@ -1,8 +1,11 @@
-"""The CSP lets map tiles in from the configured tile host only."""
+"""The CSP lets map tiles in from the configured tile host only; staff pages are never cached."""
 
 import pytest
 
+from stationfinder.extensions import db
 from stationfinder.security import content_security_policy
+from tests.factories import StationFactory, UserFactory
+from tests.staff import login
 
 AMAP = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
 
@@ -36,3 +39,40 @@ def test_amap_tiles_reach_the_header(app_factory):
     csp = app.test_client().get("/").headers["Content-Security-Policy"]
     assert "img-src 'self' data: blob: https://*.is.autonavi.com" in csp
     assert "script-src 'self'" in csp
+
+
+STAFF_PAGES = [
+    "/login",
+    "/dashboard/",
+    "/dashboard/?from=2025-03-01&to=2025-03-10&region=520000",
+    "/dashboard/export/days.csv",
+    "/dashboard/export/summary.xlsx",
+    "/dashboard/?from=0001-01-01",
+    "/manage/",
+    "/manage/?page=2",
+    "/manage/stations/new",
+    "/manage/stations/{id}",
+    "/manage/stations/{id}/history",
+    "/manage/stations/{id}/poster",
+    "/manage/stations/{id}/poster.svg",
+    "/manage/stations/999999",
+    "/manage/posters",
+    "/account/password",
+]
+
+
+def test_staff_pages_are_never_cached(app, client):
+    with app.app_context():
+        UserFactory(username="root", admin=True)
+        station_id = StationFactory().id
+        db.session.commit()
+    # Anonymous: the log-in page and the redirects to it.
+    for path in ("/login", "/dashboard/", "/manage/"):
+        response = client.get(path)
+        assert response.headers.get("Cache-Control") == "private, no-store", path
+    assert login(client, "root").headers.get("Cache-Control") == "private, no-store"
+    for path in STAFF_PAGES:
+        response = client.get(path.format(id=station_id))
+        assert response.status_code < 500, path
+        assert response.headers.get("Cache-Control") == "private, no-store", path
+    assert client.post("/logout").headers.get("Cache-Control") == "private, no-store"

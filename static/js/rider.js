@@ -6,6 +6,8 @@
 
   var data = JSON.parse(document.getElementById("page-data").textContent);
   var T = data.text;
+  // The card names the closing time when it is this close (the server sends closes_in_min).
+  var CLOSING_SOON_MIN = 120;
   var urls = data.urls;
   var byCode = {};
   data.amenities.forEach(function (a) {
@@ -23,6 +25,7 @@
   var regionsBox = $("regions");
   var qInput = $("q");
   var mapEl = $("map");
+  var locateHelp = $("locate-help");
 
   var state = {
     mode: "nearest",
@@ -59,15 +62,17 @@
     return fill(T.kilometres, { n: km < 10 ? km.toFixed(1) : String(Math.round(km)) });
   }
 
-  function setStatus(text, isError, retry) {
-    statusEl.textContent = text || "";
+  /* The status line: one sentence, then buttons for what the rider can do about it ({label, run}). */
+  function setStatus(text, isError, actions) {
+    statusEl.textContent = "";
+    statusEl.appendChild(node("span", "status-text", text || ""));
     statusEl.className = "status" + (isError ? " is-error" : "");
-    if (retry) {
-      var b = node("button", "btn", T.retry);
+    (actions || []).forEach(function (action) {
+      var b = node("button", "btn btn-small", action.label);
       b.type = "button";
-      b.addEventListener("click", retry);
+      b.addEventListener("click", action.run);
       statusEl.appendChild(b);
-    }
+    });
   }
 
   function query(params) {
@@ -134,35 +139,79 @@
     else if (state.mode === "search" && state.searched) runSearch();
   }
 
+  function filtersOn() {
+    return state.openNow || state.amenities.length > 0;
+  }
+
+  /* "开放中 · 卫生间": the chips may have scrolled away, so the status line names them. */
+  function filterSummary() {
+    var words = state.openNow ? [T.openNow] : [];
+    state.amenities.forEach(function (c) {
+      if (byCode[c]) words.push(byCode[c].label);
+    });
+    return words.join(" · ");
+  }
+
+  function clearFilters() {
+    Array.prototype.forEach.call(chipsBox.querySelectorAll(".chip"), function (c) {
+      c.setAttribute("aria-pressed", "false");
+    });
+    state.openNow = false;
+    state.amenities = [];
+    refresh();
+  }
+
   /* Location; explicit: the rider tapped the button (else it is the automatic first try). */
   function locate(explicit) {
     if (!navigator.geolocation) {
-      showSearch(T.unavailable);
+      locationFailed("unavailable");
       return;
     }
-    setStatus(T.locating);
     var attempt = ++state.locateSeq;
-    // An unanswered permission prompt never times out: offer the district search meanwhile.
-    setTimeout(function () {
-      if (attempt === state.locateSeq && !state.position) showSearch(T.unavailable);
-    }, 20000);
+    var listSeq = state.seq;
+    var failed = false;
+    setStatus(T.locating);
+    locateHelp.hidden = true;
+    // The browser's timeout only runs once permission is given: an unanswered prompt, or a
+    // WebView that never calls back, would keep "locating" on screen for good without this.
+    var watchdog = setTimeout(function () {
+      if (attempt !== state.locateSeq) return;
+      failed = true;
+      locationFailed("timeout");
+    }, data.locateTimeoutMs + 2000);
     navigator.geolocation.getCurrentPosition(
       function (pos) {
-        state.locateSeq++;
+        if (attempt !== state.locateSeq) return;
+        clearTimeout(watchdog);
         state.position = { lat: pos.coords.latitude, lon: pos.coords.longitude };
         // A late fix must not throw away a search the rider has started meanwhile.
         if (state.searched && explicit !== true) return;
+        if (failed && state.seq !== listSeq) return;
         state.mode = "nearest";
         searchForm.hidden = true;
+        locateHelp.hidden = true;
         loadNearest();
       },
       function (err) {
-        state.locateSeq++;
-        showSearch(err && err.code === 1 ? T.denied : T.unavailable);
+        if (attempt !== state.locateSeq || failed) return;
+        clearTimeout(watchdog);
+        failed = true;
+        var code = err && err.code;
+        locationFailed(code === 1 ? "denied" : code === 3 ? "timeout" : "unavailable");
       },
       // Network positioning is enough to rank stations and spares a low battery the GPS.
-      { enableHighAccuracy: false, timeout: 15000, maximumAge: 60000 }
+      { enableHighAccuracy: false, timeout: data.locateTimeoutMs, maximumAge: 60000 }
     );
+  }
+
+  /* Say why there is no position and how to turn location on; whatever list is shown stays usable. */
+  function locationFailed(kind) {
+    var text = T[kind];
+    var listShown = state.stations.length > 0 || state.searched;
+    // Said once: in the status line above a list, else at the top of the search form.
+    showSearch(listShown ? "" : text);
+    setStatus(listShown ? text : "", listShown);
+    locateHelp.hidden = false;
   }
 
   function loadNearest() {
@@ -232,6 +281,13 @@
     regionsBox.appendChild(sel);
   }
 
+  function searchEverywhere() {
+    clearSelects(1);
+    var first = regionsBox.querySelector("select");
+    if (first) first.value = "";
+    runSearch();
+  }
+
   function runSearch() {
     state.mode = "search";
     state.searched = true;
@@ -260,7 +316,7 @@
         if (seq !== state.seq) return;
         results.removeAttribute("aria-busy");
         results.textContent = "";
-        setStatus(T.error, true, kind === "nearest" ? loadNearest : runSearch);
+        setStatus(T.error, true, [{ label: T.retry, run: kind === "nearest" ? loadNearest : runSearch }]);
       });
   }
 
@@ -288,7 +344,11 @@
     var badges = node("p", "badges");
     if (s.status === "temporarily_closed") badges.appendChild(badge(T.temporarilyClosed, "badge-closed"));
     else if (s.status === "closed") badges.appendChild(badge(T.closed, "badge-closed"));
-    else badges.appendChild(s.open_now ? badge(T.openNow, "badge-open") : badge(T.closedNow, "badge-closed"));
+    else if (s.open_now && s.closes_at && s.closes_in_min <= CLOSING_SOON_MIN) {
+      badges.appendChild(badge(fill(T.openUntil, { time: s.closes_at }), "badge-open badge-soon"));
+    } else badges.appendChild(s.open_now ? badge(T.openNow, "badge-open") : badge(T.closedNow, "badge-closed"));
+    // A rider should not ride to a door that will not open for them.
+    if (s.access && s.access !== "public") badges.appendChild(badge(T.membersOnly, "badge-access"));
     li.appendChild(badges);
 
     var codes = (s.amenities || []).filter(function (c) { return byCode[c]; });
@@ -320,6 +380,25 @@
     return li;
   }
 
+  /* What the list shows, with the active filters first and a way out of an empty answer. */
+  function listStatus(list, kind, total) {
+    var n = list.length;
+    var actions = [];
+    var text;
+    if (kind !== "nearest" && !state.openNow && typeof total === "number" && total > n) {
+      text = fill(T.searchMore, { shown: n, n: total });
+    } else if (filtersOn()) text = !n ? T.emptyNearest : n === 1 ? T.filteredOne : fill(T.filteredCount, { n: n });
+    else if (!n) text = kind === "search" && state.region ? T.emptyRegion : T.emptySearch;
+    else if (kind === "nearest") text = n === 1 ? T.nearestOne : fill(T.nearestCount, { n: n });
+    else text = n === 1 ? T.searchOne : fill(T.searchCount, { n: n });
+    if (filtersOn()) {
+      text = filterSummary() + " · " + text;
+      actions.push({ label: T.clearFilters, run: clearFilters });
+    }
+    if (!n && kind === "search" && state.region) actions.push({ label: T.searchEverywhere, run: searchEverywhere });
+    setStatus(text, false, actions);
+  }
+
   function render(body, kind) {
     var list = body.stations || [];
     // The nearest search filters on the server; a district or name search is filtered here.
@@ -327,15 +406,7 @@
     results.removeAttribute("aria-busy");
     results.textContent = "";
     state.stations = list;
-    if (!list.length) {
-      setStatus(kind === "nearest" && (state.amenities.length || state.openNow) ? T.emptyNearest : T.emptySearch);
-    } else if (kind === "nearest") {
-      setStatus(list.length === 1 ? T.nearestOne : fill(T.nearestCount, { n: list.length }));
-    } else if (!state.openNow && typeof body.total === "number" && body.total > list.length) {
-      setStatus(fill(T.searchMore, { shown: list.length, n: body.total }));
-    } else {
-      setStatus(list.length === 1 ? T.searchOne : fill(T.searchCount, { n: list.length }));
-    }
+    listStatus(list, kind, body.total);
     var frag = document.createDocumentFragment();
     list.forEach(function (s) {
       frag.appendChild(item(s));

@@ -10,9 +10,14 @@ from werkzeug.exceptions import Gone as GoneError
 from stationfinder.api.common import Blueprint, http_error, json_response
 from stationfinder.extensions import db
 from stationfinder.models import CATEGORIES, Checkin
-from stationfinder.ratelimits import checkin_device_limit, checkin_ip_limit, too_many_requests
+from stationfinder.ratelimits import (
+    checkin_anonymous_limit,
+    checkin_device_limit,
+    checkin_ip_limit,
+    too_many_requests,
+)
 from stationfinder.services import checkins as checkin_service
-from stationfinder.services.errors import Forbidden, Gone, InvalidInput
+from stationfinder.services.errors import Closed, Forbidden, Gone, InvalidInput
 from stationfinder.services.errors import NotFound as NoSuchThing
 
 blp = Blueprint(
@@ -31,7 +36,11 @@ class CheckinIn(Schema):
     )
     device_id = fields.String(
         validate=validate.Length(1, checkin_service.MAX_DEVICE_ID),
-        metadata={"description": "An anonymous random id the client keeps; enables dedupe and undo."},
+        metadata={
+            "description": "An anonymous random id the client keeps; enables dedupe and undo. Compared after "
+            "NFKC normalisation, case folding and trimming; without it, few check-ins per poster and "
+            "address are accepted (RATELIMIT_CHECKIN_ANONYMOUS)."
+        },
     )
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     lat = fields.Float(
@@ -97,11 +106,11 @@ def checkin_json(checkin: Checkin) -> dict:
 RECORD_ERRORS = {
     NoSuchThing: (NotFound, "unknown-poster"),
     Gone: (GoneError, "poster-retired"),
+    Closed: (Conflict, "station-closed"),
     InvalidInput: (BadRequest, "invalid-checkin"),
 }
 UNDO_ERRORS = {
     NoSuchThing: (NotFound, "unknown-checkin"),
-    Forbidden: (Conflict, "not-your-checkin"),
     Gone: (GoneError, "undo-expired"),
     InvalidInput: (BadRequest, "invalid-undo"),
 }
@@ -109,6 +118,7 @@ UNDO_ERRORS = {
 
 @blp.route("/checkins", methods=["POST"])
 @checkin_device_limit
+@checkin_anonymous_limit
 @checkin_ip_limit
 @json_only
 @blp.arguments(CheckinIn())
@@ -117,9 +127,12 @@ UNDO_ERRORS = {
     200, schema=CheckinResult, description="Duplicate within the dedupe window; nothing counted."
 )
 @blp.alt_response(404, description="Unknown poster token.")
+@blp.alt_response(409, description="The station is closed or temporarily closed; nothing counted.")
 @blp.alt_response(410, description="The poster was rotated (replaced).")
 @blp.alt_response(415, description="The body is not JSON.")
-@blp.alt_response(429, description="Too many check-ins from this device or address.")
+@blp.alt_response(
+    429, description="Too many check-ins from this device, or anonymous ones from this address."
+)
 def create_checkin(body):
     """Check in at the station of a poster."""
     near = (body["lat"], body["lon"]) if "lat" in body else None
@@ -140,8 +153,7 @@ def create_checkin(body):
 @json_only
 @blp.arguments(UndoIn())
 @blp.response(204, description="The check-in was undone and uncounted.")
-@blp.alt_response(404, description="No such check-in.")
-@blp.alt_response(409, description="Another device made this check-in.")
+@blp.alt_response(404, description="No such check-in, or another device made it.")
 @blp.alt_response(410, description="The undo window (CHECKIN_UNDO_MINUTES) has passed.")
 @blp.alt_response(415, description="The body is not JSON.")
 @blp.alt_response(429, description="Too many requests from this address.")
@@ -149,6 +161,9 @@ def undo_checkin(body, checkin_id):
     """Undo a check-in made by this device a few minutes ago."""
     try:
         checkin_service.undo(checkin_id, body["device_id"])
+    except Forbidden:
+        # Answered exactly as an unknown id: a different answer told anyone which ids exist.
+        raise http_error(NoSuchThing("no such check-in"), NotFound, "unknown-checkin") from None
     except tuple(UNDO_ERRORS) as exc:
         raise http_error(exc, *UNDO_ERRORS[type(exc)]) from None
     db.session.commit()

@@ -56,16 +56,28 @@ class StationListQuery(Schema):
     )
     amenity = _amenity_list()
     q = fields.String(
-        validate=validate.Length(max=MAX_Q), metadata={"description": "Name contains (any case)."}
+        validate=validate.Length(max=MAX_Q),
+        metadata={
+            "description": "Name or address contains it (any case), or the station lies in a region "
+            "whose name contains it (毕节 finds every station in 毕节市)."
+        },
     )
     limit = fields.Integer(load_default=50, validate=validate.Range(1, LIST_LIMIT_MAX))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
 
 
 class NavLinks(Schema):
-    amap = fields.Url(metadata={"description": "Amap marker (WGS-84, coordinate=wgs84)."})
-    baidu = fields.Url(metadata={"description": "Baidu Maps marker (coord_type=wgs84)."})
-    apple = fields.Url(metadata={"description": "Apple Maps (GCJ-02 inside mainland China, else WGS-84)."})
+    amap = fields.Url(
+        metadata={"description": "Amap riding route to the station (GCJ-02, coordinate=gaode)."}
+    )
+    baidu = fields.Url(metadata={"description": "Baidu Maps riding route to the station (coord_type=wgs84)."})
+    apple = fields.Url(
+        metadata={"description": "Apple Maps directions (GCJ-02 inside mainland China, else WGS-84)."}
+    )
+    amap_marker = fields.Url(metadata={"description": "Amap pin (fallback where a route cannot open)."})
+    baidu_marker = fields.Url(
+        metadata={"description": "Baidu Maps pin (fallback where a route cannot open)."}
+    )
 
 
 class StationOut(Schema):
@@ -84,6 +96,16 @@ class StationOut(Schema):
     )
     opening_hours = fields.String(
         metadata={"description": "24/7, or per-weekday ranges like Mo-Fr 08:00-20:00."}
+    )
+    closes_at = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Local time (HH:MM, midnight as 24:00) an open station next closes, "
+            "when within 24 hours; null when closed now or open round the clock."
+        },
+    )
+    closes_in_min = fields.Integer(
+        allow_none=True, metadata={"description": "Minutes until closes_at (null with it)."}
     )
     region_code = fields.String(allow_none=True)
     status = fields.String(validate=validate.OneOf(("open", "temporarily_closed", "closed")))

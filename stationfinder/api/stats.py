@@ -47,11 +47,17 @@ class StatsQuery(Schema):
 
     date_from = LocalDay(
         data_key="from",
-        metadata={"description": "First local day (YYYY-MM-DD, inclusive). Default: 29 days before `to`."},
+        metadata={
+            "description": "First local day (YYYY-MM-DD, inclusive), 2000-01-01 to 2100-12-31. Default: 29 "
+            "days before `to`."
+        },
     )
     date_to = LocalDay(
         data_key="to",
-        metadata={"description": "Last local day (YYYY-MM-DD, inclusive). Default: today. At most 3 years."},
+        metadata={
+            "description": "Last local day (YYYY-MM-DD, inclusive), 2000-01-01 to 2100-12-31. Default: "
+            "today. At most 3 years after `from`."
+        },
     )
     region = fields.String(
         validate=validate.Regexp(r"^[1-9]\d{5}$", error="region must be a 6-digit adcode, e.g. 520502"),
@@ -92,7 +98,11 @@ class StatsOut(Schema):
 @blp.route("/stats/checkins", methods=["GET"])
 @blp.arguments(StatsQuery(), location="query")
 @blp.response(200, StatsOut)
-@blp.alt_response(400, description="Bad date, `from` after `to`, a range over 3 years, unknown group_by.")
+@blp.alt_response(
+    400,
+    description="Bad date, a day outside 2000-01-01..2100-12-31, `from` after `to`, a range over 3 years, "
+    "unknown group_by.",
+)
 @blp.alt_response(401, description="No valid bearer token (`flask users token`) and no logged-in session.")
 @blp.alt_response(403, description="The region or station lies outside your scope.")
 @blp.alt_response(404, description="No such station.")

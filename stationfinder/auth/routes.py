@@ -1,6 +1,5 @@
 """Routes of the auth blueprint: log in, log out, and the staff navigation they share."""
 
-import hashlib
 import math
 import time
 from datetime import timedelta
@@ -10,15 +9,16 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
-from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 from flask_wtf.csrf import CSRFError
 
 from stationfinder import errors
 from stationfinder.auth import bp
-from stationfinder.auth.forms import LoginForm
-from stationfinder.extensions import limiter, login
+from stationfinder.auth.forms import LoginForm, PasswordForm
+from stationfinder.extensions import db, limiter, login
 from stationfinder.models import Role
+from stationfinder.ratelimits import forget_login_failures, login_address_limit, login_limit
 from stationfinder.services import accounts
 
 REMEMBER_FOR = timedelta(days=14)
@@ -40,19 +40,13 @@ def safe_next(target: str | None) -> str | None:
     return None if parts.scheme or parts.netloc else target
 
 
-def _login_key() -> str:
-    username = (request.form.get("username") or "").strip().lower()[:64]
-    # Hashed so the limiter's store (Redis) holds neither addresses nor usernames.
-    digest = hashlib.sha256(f"{get_remote_address()}|{username}".encode()).hexdigest()
-    return "login:" + digest[:32]
-
-
 def _home() -> str:
     return url_for("manage.index")
 
 
 @bp.route("/login", methods=["GET", "POST"], endpoint="login")
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], key_func=_login_key, methods=["POST"])
+@login_address_limit
+@login_limit
 def login_page():
     """Show the login form and log a user in."""
     next_url = safe_next(request.args.get("next"))
@@ -65,6 +59,7 @@ def login_page():
             # A fresh session on login: nothing set before it (e.g. by someone else) carries over.
             session.clear()
             login_user(user, remember=form.remember.data, duration=REMEMBER_FOR)
+            forget_login_failures()
             return redirect(next_url or _home())
         form.password.errors.append(_("Wrong username or password, or the account is disabled."))
     return render_template("auth/login.html", form=form, next_url=next_url)
@@ -88,11 +83,42 @@ def too_many_logins(error):
 
 @bp.post("/logout")
 def logout():
-    """Log out and forget the session."""
-    logout_user()
+    """Log out, ending every session and remember cookie of this user, and forget the session."""
+    if current_user.is_authenticated:
+        # A copied session or remember cookie must not outlive the logout (on any device).
+        accounts.end_sessions(current_user._get_current_object())
+        db.session.commit()
+    # Cleared first: logout_user() then marks the remember cookie for deletion in the fresh session.
     session.clear()
+    logout_user()
     flash(_("You are logged out."))
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"], endpoint="password")
+@login_address_limit
+@login_required
+def change_password():
+    """Let a logged-in user change their password; every other session of theirs ends."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if not user.check_password(form.current_password.data):
+            form.current_password.errors.append(_("The current password is wrong."))
+        else:
+            try:
+                accounts.change_password(user, form.new_password.data)
+            except accounts.WeakPassword as exc:
+                form.new_password.errors.append(str(exc))
+            else:
+                db.session.commit()
+                # The bump ended this session too; carry on in a fresh one on the new version.
+                remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+                session.clear()
+                login_user(user, remember=remembered, duration=REMEMBER_FOR)
+                flash(_("Your password is changed. You are logged out on your other devices."))
+                return redirect(_home())
+    return render_template("auth/password.html", form=form, min_length=accounts.MIN_PASSWORD_LENGTH)
 
 
 @bp.app_errorhandler(CSRFError)

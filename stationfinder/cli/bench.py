@@ -5,6 +5,7 @@ import time
 import click
 from flask.cli import with_appcontext
 
+from stationfinder.cli.progress import progress_bar
 from stationfinder.extensions import db
 from stationfinder.services import bench_data
 from stationfinder.services.errors import DomainError
@@ -20,7 +21,8 @@ def bench_data_command(n_stations: int, n_checkins: int, days: int, seed: int):
     """Seed benchmark stations across China and check-ins over the past days, with their rollups."""
     started = time.perf_counter()
     try:
-        result = bench_data.seed(n_stations, n_checkins, days=days, seed=seed)
+        with progress_bar() as progress:
+            result = bench_data.seed(n_stations, n_checkins, days=days, seed=seed, progress=progress)
         db.session.commit()
     except (DomainError, ValueError) as exc:
         db.session.rollback()

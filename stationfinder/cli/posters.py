@@ -6,14 +6,15 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 
+from stationfinder.cli.progress import progress_bar
 from stationfinder.cli.stations import stations
 from stationfinder.extensions import db
 from stationfinder.models import Station, StationStatus
-from stationfinder.services import poster_render, posters, regions
+from stationfinder.services import poster_fonts, poster_pdf, poster_render, posters, regions
 from stationfinder.services.errors import NotFound
 from stationfinder.services.stations import get_station
 
-RENDERERS = {"pdf": poster_render.pdf, "png": poster_render.png, "svg": poster_render.svg}
+RENDERERS = {"pdf": poster_pdf.pdf, "png": poster_render.png, "svg": poster_render.svg}
 
 
 def _station(key: str) -> Station:
@@ -21,6 +22,13 @@ def _station(key: str) -> Station:
         return get_station(key)
     except NotFound:
         raise click.ClickException(f"no station {key!r} (give its numeric id or its ref)") from None
+
+
+def _render(render, *args) -> bytes:
+    try:
+        return render(*args)
+    except poster_fonts.FontMissing as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _write(path: Path, body: bytes) -> None:
@@ -48,10 +56,10 @@ def poster_command(ref_or_id, fmt, output):
     """Write the station's A4 poster as PDF, PNG or SVG."""
     station = _station(ref_or_id)
     poster = posters.current_poster(station, create=True)
-    body = RENDERERS[fmt](station, poster, current_app.config["PUBLIC_BASE_URL"])
+    body = _render(RENDERERS[fmt], station, poster, current_app.config["PUBLIC_BASE_URL"])
     db.session.commit()
     _write(output, body)
-    if fmt == "png" and poster_render.find_cjk_font() is None:
+    if fmt == "png" and poster_fonts.find_cjk_font() is None:
         click.echo("warning: no CJK font found (install fonts-noto-cjk); Chinese text left out", err=True)
     click.echo(f"wrote {output} (code {posters.display_code(poster.short_code)})")
 
@@ -74,7 +82,19 @@ def posters_command(region, output):
     )
     if not selected:
         raise click.ClickException(f"no open station in region {region}")
-    body = poster_render.posters_pdf(selected, current_app.config["PUBLIC_BASE_URL"])
+    with progress_bar() as progress:
+        body = _render(poster_pdf.posters_pdf, selected, current_app.config["PUBLIC_BASE_URL"], progress)
     db.session.commit()
     _write(output, body)
     click.echo(f"wrote {output}: {len(selected)} posters")
+
+
+@stations.command("poster-fonts")
+def poster_fonts_command():
+    """Check that the fonts posters are drawn with are installed; exit 1 when one is missing."""
+    found = poster_fonts.problems()
+    for line in found:
+        click.echo(f"warning: {line}", err=True)
+    if found:
+        click.get_current_context().exit(1)
+    click.echo("poster fonts: all installed")

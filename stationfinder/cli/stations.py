@@ -7,6 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from stationfinder.cli.progress import progress_bar
 from stationfinder.extensions import db
 from stationfinder.services import demo as demo_service
 from stationfinder.services import station_export, station_import
@@ -48,10 +49,15 @@ def import_command(file, fmt, dry_run):
     name = Path(getattr(file, "name", "-")).name
     timezone = current_app.config["TIMEZONE"]
     try:
-        if dry_run:
-            count = station_import.check_file(data, filename=name, fmt=fmt, timezone=timezone)
-        else:
-            result = station_import.import_file(data, filename=name, fmt=fmt, timezone=timezone)
+        with progress_bar() as progress:
+            if dry_run:
+                count = station_import.check_file(
+                    data, filename=name, fmt=fmt, timezone=timezone, progress=progress
+                )
+            else:
+                result = station_import.import_file(
+                    data, filename=name, fmt=fmt, timezone=timezone, progress=progress
+                )
     except ImportRejected as exc:
         _report_rejection(exc)
     if dry_run:

@@ -85,11 +85,27 @@ def token(username):
 @users.command("revoke-tokens")
 @click.argument("username")
 def revoke_tokens(username):
-    """Revoke every API token of a user."""
+    """Revoke every API token of a user and log them out everywhere."""
     user = _user(username)
     count = accounts.revoke_tokens(user)
+    accounts.end_sessions(user)
     db.session.commit()
-    click.echo(f"revoked {count} token(s) of {user.username}")
+    click.echo(f"revoked {count} token(s) of {user.username}; their sessions have ended")
+
+
+@users.command("set-password")
+@click.argument("username")
+def set_password(username):
+    """Give a user a new password (prompted, or read from stdin) and end their sessions."""
+    user = _user(username)
+    password = read_password()
+    try:
+        accounts.change_password(user, password)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"changed the password of {user.username}; their sessions have ended")
 
 
 @users.command("list")
@@ -105,18 +121,18 @@ def list_users():
 @users.command("disable")
 @click.argument("username")
 def disable(username):
-    """Disable a user: no more logins, and their API tokens are revoked."""
+    """Disable a user: no more logins, their sessions end and their API tokens are revoked."""
     user = _user(username)
     count = accounts.disable_user(user)
     db.session.commit()
-    click.echo(f"disabled {user.username}; revoked {count} token(s)")
+    click.echo(f"disabled {user.username}; revoked {count} token(s); their sessions have ended")
 
 
 @users.command("enable")
 @click.argument("username")
 def enable(username):
-    """Let a disabled user log in again; issue a new API token if they need one."""
+    """Let a disabled user log in again; old sessions and API tokens stay ended."""
     user = _user(username)
     accounts.enable_user(user)
     db.session.commit()
-    click.echo(f"enabled {user.username}; their old API tokens stay revoked")
+    click.echo(f"enabled {user.username}; their old sessions and API tokens stay ended")

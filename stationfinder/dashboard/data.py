@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 
 from stationfinder.models import StationStatus
 from stationfinder.services import stats, stats_dashboard
@@ -73,7 +74,7 @@ def summary_table(summary: dict) -> Table:
         [
             _("Check-ins per day"),
             summary["per_day"],
-            round(summary["previous_count"] / summary["days"], 1),
+            summary["previous_per_day"],
             "",
         ],
         [_("Stations"), summary["stations"], "", ""],
@@ -83,7 +84,8 @@ def summary_table(summary: dict) -> Table:
 
 def groups_table(name: str, first_column: str, groups: list[dict], with_key: bool = False) -> Table:
     """Return a table of stats groups: label (and key), check-ins, unique riders, share."""
-    columns = ([_("Code")] if with_key else []) + [
+    # The context parts it from the rider page's "Code" (签到码): here it is a region's code (区划代码).
+    columns = ([pgettext("region", "Code")] if with_key else []) + [
         first_column,
         _("Check-ins"),
         _("Unique riders"),

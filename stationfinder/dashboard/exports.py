@@ -7,25 +7,23 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from stationfinder.dashboard.data import Table
+from stationfinder.services.cells import inert
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A cell starting with one of these is run as a formula by spreadsheets; station names are untrusted.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _inert(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+def _row(values) -> list:
+    # Every cell of every sheet: station names are untrusted and reach labels and the info sheet too.
+    return [inert(v) for v in values]
 
 
 def to_csv(table: Table) -> bytes:
     """Return the table as CSV bytes: a BOM, a header row, then the rows."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.columns)
-    writer.writerows([_inert(v) for v in row] for row in table.rows)
+    writer.writerow(_row(table.columns))
+    writer.writerows(_row(row) for row in table.rows)
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
@@ -34,23 +32,19 @@ def to_xlsx(table: Table, about: list[tuple[str, str]]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = table.name[:31]
-    sheet.append(table.columns)
+    # openpyxl stores any text starting with "=" as a formula: inert() keeps every cell text.
+    sheet.append(_row(table.columns))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append(row)
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            # openpyxl would store "=…" as a formula; keep untrusted text as text.
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
+        sheet.append(_row(row))
     sheet.freeze_panes = "A2"
     for index, column in enumerate(table.columns, 1):
         width = max([len(str(column))] + [len(str(r[index - 1])) for r in table.rows[:200]])
         sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(max(8, width * 1.6), 60)
     info = book.create_sheet("info")
     for key, value in about:
-        info.append([key, value])
+        info.append(_row([key, value]))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

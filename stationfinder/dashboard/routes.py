@@ -6,12 +6,14 @@ from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from stationfinder import errors
 from stationfinder.dashboard import bp, charts, data, exports
 from stationfinder.i18n import current_lang
 from stationfinder.services import accounts, stats
 from stationfinder.services.errors import Forbidden, InvalidInput, NotFound
 from stationfinder.services.rollups import NATIONAL
 from stationfinder.services.stats_read import Target
+from stationfinder.staff_words import area_text
 
 FILTERS = ("from", "to", "region", "station")
 QUICK_RANGES = (7, 30, 90, 365)
@@ -41,7 +43,9 @@ def _query(filters: dict):
 
 def _failure(exc: Exception) -> tuple[str, int]:
     if isinstance(exc, Forbidden):
-        return _("That region or station is outside your area."), 403
+        return _(
+            "That region or station is outside your area (your area: %(area)s).", area=area_text(current_user)
+        ), 403
     if isinstance(exc, NotFound):
         return _("There is no station with that code."), 404
     messages = {
@@ -49,6 +53,11 @@ def _failure(exc: Exception) -> tuple[str, int]:
         "range": _("Pick a range of at most 3 years."),
         "station": _("That station is not in the chosen region."),
         "date": _("Dates must look like 2024-05-31."),
+        "window": _(
+            "Pick dates between %(first)s and %(last)s.",
+            first=stats.FIRST_DAY.isoformat(),
+            last=stats.LAST_DAY.isoformat(),
+        ),
     }
     return messages.get(
         getattr(exc, "reason", ""), _("Please check the region code: 6 digits, e.g. 520502.")
@@ -134,8 +143,8 @@ def index():
         exports={name: _export_links(name, filters) for name in data.TABLES},
         map_data={"mode": sections["points"]["mode"], "points": sections["points"]["points"]},
         station_links={
-            "busiest": [url_for("rider.station", key=r["key"]) for r in sections["busiest"]],
-            "least_used": [url_for("rider.station", key=r["key"]) for r in sections["least"]],
+            "busiest": _station_links(sections["busiest"], query),
+            "least_used": _station_links(sections["least"], query),
         },
         region_links=[_drill_down(g["key"], query) for g in sections["regions"]],
         **sections,
@@ -147,6 +156,18 @@ def _drill_down(code: str, query) -> str:
     if query.target.area is None or code == query.target.area:
         return url_for("dashboard.index", **days)
     return url_for("dashboard.index", region=code, **days)
+
+
+def _station_links(rows: list[dict], query) -> dict[str, list]:
+    """Return the ranked stations' links: their statistics for the same days, their edit pages if allowed."""
+    days = {"from": query.period.first.isoformat(), "to": query.period.last.isoformat()}
+    editable = accounts.manageable_ids(current_user, (r["id"] for r in rows))
+    return {
+        "stats": [url_for("dashboard.index", station=r["key"], **days) for r in rows],
+        "manage": [
+            url_for("manage.edit_station", station_id=r["id"]) if r["id"] in editable else None for r in rows
+        ],
+    }
 
 
 def _manager_stations():
@@ -179,7 +200,7 @@ def export(name: str, fmt: str):
         query = _query(filters)
     except (InvalidInput, Forbidden, NotFound) as exc:
         message, status = _failure(exc)
-        return render_template("error.html", status=status, message=message), status
+        return errors.error_page(status, detail=message)
     table = data.build(query, name, lang)
     stem = f"{name}_{query.period.first.isoformat()}_{query.period.last.isoformat()}"
     if fmt == "csv":

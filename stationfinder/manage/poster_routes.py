@@ -1,22 +1,33 @@
 """Posters on the manage side: the A4 print page, downloads, rotation and the bulk PDF of a region."""
 
+import logging
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.exceptions import ServiceUnavailable
 
+from stationfinder import config, errors
 from stationfinder.amenities import BY_CODE
 from stationfinder.extensions import db
 from stationfinder.manage import bp
-from stationfinder.models import Role, Station, StationStatus
-from stationfinder.services import poster_render, posters, regions
+from stationfinder.models import Role, Station, StationStatus, utcnow
+from stationfinder.services import poster_pdf, poster_render, posters, regions
 from stationfinder.services.accounts import can_manage, scope_of
+from stationfinder.services.errors import Gone, NotFound
+from stationfinder.services.poster_fonts import FontMissing
+from stationfinder.services.stations import local_zone
+from stationfinder.staff_words import station_forbidden
+
+log = logging.getLogger(__name__)
 
 # The web request renders the PDF synchronously; bigger batches belong to `stations posters`.
 MAX_BULK = 2000
 FORMATS = {
-    "pdf": ("application/pdf", poster_render.pdf),
+    "pdf": ("application/pdf", poster_pdf.pdf),
     "png": ("image/png", poster_render.png),
     "svg": ("image/svg+xml", poster_render.svg),
 }
@@ -28,12 +39,28 @@ def _station_for_poster(station_id: int) -> Station:
     if station is None:
         abort(404)
     if not can_manage(current_user, station):
-        abort(403)
+        raise station_forbidden(current_user)
     return station
+
+
+@bp.errorhandler(FontMissing)
+def font_missing(error: FontMissing):
+    """Answer 503 when the server lacks a font the PDF must embed; the log says which package to install."""
+    log.error("poster PDF not made: %s", error)
+    unavailable = ServiceUnavailable()
+    unavailable.page_message = _(
+        "The PDF cannot be made: this server lacks the fonts it embeds. Please tell the administrator."
+    )
+    return errors.handle_http_exception(unavailable)
 
 
 def _base_url() -> str:
     return current_app.config["PUBLIC_BASE_URL"]
+
+
+def _local_time(moment: datetime) -> str:
+    """Return a moment in the configured TIMEZONE, to the minute."""
+    return moment.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 @bp.get("/stations/<int:station_id>/poster")
@@ -42,6 +69,7 @@ def station_poster(station_id: int):
     station = _station_for_poster(station_id)
     poster = posters.current_poster(station, create=True)
     url = posters.checkin_url(poster, _base_url())
+    qr_top, qr_side = poster_render.qr_frame(url)
     page = render_template(
         "manage/poster.html",
         station=station,
@@ -50,6 +78,8 @@ def station_poster(station_id: int):
         code=posters.display_code(poster.short_code),
         code_url=_base_url().split("://", 1)[-1] + "/c",
         qr=Markup(poster_render.qr_svg(url)),  # Built from the URL only: no untrusted text inside.
+        qr_top_mm=round(qr_top, 2),
+        qr_side_mm=round(qr_side, 2),
         amenities=[BY_CODE[code] for code in station.amenities],
         instruction_zh=poster_render.INSTRUCTION_ZH,
         instruction_en=poster_render.INSTRUCTION_EN,
@@ -75,14 +105,104 @@ def station_poster_file(station_id: int, fmt: str):
     )
 
 
+@bp.get("/stations/<int:station_id>/poster/rotate")
+def rotate_poster_page(station_id: int):
+    """Explain what replacing the poster does and ask for a deliberate confirmation."""
+    station = _station_for_poster(station_id)
+    return _rotate_page(station)
+
+
+def _rotate_page(station: Station, error: str | None = None, status: int = 200):
+    poster = posters.current_poster(station, create=False)
+    grace = posters.grace_period()
+    return (
+        render_template(
+            "manage/poster_rotate.html",
+            station=station,
+            code=posters.display_code(poster.short_code) if poster else None,
+            grace_hours=_hours(grace),
+            grace_until=utcnow() + grace,
+            error=error,
+        ),
+        status,
+    )
+
+
+def _hours(grace: timedelta) -> str:
+    return f"{grace / timedelta(hours=1):g}"
+
+
 @bp.post("/stations/<int:station_id>/poster/rotate")
 def rotate_poster(station_id: int):
-    """Retire the station's poster and make a new one; the old QR then stops working."""
+    """Make a new poster once confirmed; the old QR keeps working for the grace period, or stops now."""
     station = _station_for_poster(station_id)
-    posters.rotate(station, current_user)
+    if request.form.get("understood") != "yes":
+        # One tap must not retire every printed copy: without the tick nothing happens.
+        error = _("Tick the box to confirm that the posters already up will stop working.")
+        return _rotate_page(station, error, 422)
+    grace = posters.grace_period()
+    at_once = request.form.get("old_posters") == "stop_now" or grace <= timedelta(0)
+    now = utcnow()
+    posters.rotate(station, current_user, grace=timedelta(0) if at_once else grace, now=now)
     db.session.commit()
-    flash(_("A new poster was made. The old QR code no longer works: print and put up the new one."))
+    if at_once:
+        flash(_("A new poster was made. The old QR code no longer works: print and put up the new one."))
+    else:
+        flash(
+            _(
+                "A new poster was made. The old posters still work until %(until)s: "
+                "put up the new one before then.",
+                until=_local_time(now + grace),
+            )
+        )
     return redirect(url_for("manage.station_poster", station_id=station.id), 303)
+
+
+@bp.post("/stations/<int:station_id>/poster/restore")
+def restore_poster(station_id: int):
+    """Undo a replacement: the old poster, still in its grace period, becomes the current one again."""
+    station = _station_for_poster(station_id)
+    poster_id = request.form.get("poster", type=int)
+    now = utcnow()
+    try:
+        poster = posters.restore(station, poster_id or 0, current_user, now=now)
+    except NotFound:
+        abort(404)
+    except Gone:
+        flash(_("Too late: the old posters have stopped working. Print and put up the new poster."))
+        return redirect(url_for("manage.station_poster", station_id=station.id), 303)
+    db.session.commit()
+    flash(
+        _(
+            "The poster %(code)s works again and is the current one. Posters of the replacement still "
+            "work until %(until)s.",
+            code=posters.display_code(poster.short_code),
+            until=_local_time(now + posters.grace_period()),
+        )
+    )
+    return redirect(url_for("manage.station_poster", station_id=station.id), 303)
+
+
+@bp.context_processor
+def _poster_helpers():
+    return {"poster_address": _address_warning, "posters_in_grace": _in_grace}
+
+
+def _in_grace(station: Station) -> list[dict]:
+    """Return the replaced posters of a station that still work, for the manage pages."""
+    return [
+        {"id": p.id, "code": posters.display_code(p.short_code), "until": _local_time(p.retired_at)}
+        for p in posters.in_grace(station)
+    ]
+
+
+def _address_warning() -> dict | None:
+    """Return what is wrong with the address the posters' QR codes hold, or None when nothing seems so."""
+    base = _base_url()
+    problem = posters.address_problem(base, request.host_url, default=config.DEFAULT_PUBLIC_BASE_URL)
+    if problem is None:
+        return None
+    return {"problem": problem, "base_url": base, "host_url": request.host_url.rstrip("/")}
 
 
 @bp.get("/posters")
@@ -116,7 +236,7 @@ def region_posters():
             else _("Too many stations for one download; ask an admin to run the posters command.")
         )
         return render_template("manage/posters.html", region=code, error=error), 404 if not stations else 400
-    body = poster_render.posters_pdf(stations, _base_url())
+    body = poster_pdf.posters_pdf(stations, _base_url())
     db.session.commit()
     return Response(
         body,

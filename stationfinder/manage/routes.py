@@ -1,22 +1,21 @@
 """Routes of the manage blueprint: station list, add, edit, confirm and history."""
 
-from datetime import datetime
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from stationfinder.amenities import AMENITIES, BY_CODE
+from stationfinder.amenities import AMENITIES
 from stationfinder.extensions import db
 from stationfinder.geo.coords import from_wgs84
 from stationfinder.i18n import current_lang
-from stationfinder.manage import bp
-from stationfinder.manage.forms import ACCESS_LABELS, COORD_LABELS, STATUS_LABELS, StationForm
+from stationfinder.manage import bp, history
+from stationfinder.manage.forms import STATUS_LABELS, StationForm
+from stationfinder.manage.history import when as _when
 from stationfinder.models import Role, Station
 from stationfinder.services import station_admin
 from stationfinder.services.accounts import can_manage
 from stationfinder.services.errors import Forbidden
-from stationfinder.services.stations import local_zone
+from stationfinder.staff_words import forbidden, station_forbidden
 
 PER_PAGE = 20
 
@@ -37,7 +36,7 @@ def _station_or_404(station_id: int) -> Station:
 def _managed(station_id: int) -> Station:
     station = _station_or_404(station_id)
     if not can_manage(current_user, station):
-        abort(403)
+        raise station_forbidden(current_user)
     return station
 
 
@@ -74,7 +73,7 @@ def _apply_errors(form: StationForm, errors: dict[str, list[str]]) -> None:
         target.errors = [*target.errors, *([hints[field]] if field in hints else messages)]
 
 
-def _render_form(form: StationForm, station: Station | None, status: int = 200):
+def _render_form(form: StationForm, station: Station | None, status: int = 200, unsaved: list | None = None):
     return (
         render_template(
             "manage/station_form.html",
@@ -83,6 +82,7 @@ def _render_form(form: StationForm, station: Station | None, status: int = 200):
             amenities=AMENITIES,
             lang=current_lang(),
             can_edit_region=current_user.role != Role.MANAGER,
+            unsaved=unsaved,
         ),
         status,
     )
@@ -110,6 +110,9 @@ def _save(form: StationForm, station: Station | None, save):
     if station is None:
         station = result
         flash(_("Station added."))
+    elif result.action == "confirm":
+        # Nothing differed from what is stored: say so, and the history shows a confirmation.
+        flash(_("Thank you. The details are marked as checked today."))
     else:
         flash(_("Saved. The details are marked as checked today."))
     return redirect(url_for("manage.edit_station", station_id=station.id))
@@ -139,7 +142,7 @@ def index():
 def new_station():
     """Add a station (admins and district staff)."""
     if not station_admin.may_create(current_user):
-        abort(403)
+        raise forbidden(_("Only district staff and administrators can add stations."))
     form = StationForm()
     if request.method == "GET":
         form.coord_system.data = _tile_crs()
@@ -154,10 +157,7 @@ def new_station():
 def edit_station(station_id: int):
     """Show and save a station's details."""
     station = _managed(station_id)
-    form = StationForm(data=_initial(station)) if request.method == "GET" else StationForm()
-    if current_user.role == Role.MANAGER:
-        # Managers keep their station's region; the service refuses a change anyway.
-        del form.region_code
+    form = _edit_form(StationForm(data=_initial(station)) if request.method == "GET" else StationForm())
     if request.method == "POST" and form.validate():
         return _save(
             form, station, lambda: station_admin.update_station(current_user, station, form.station_data())
@@ -165,14 +165,44 @@ def edit_station(station_id: int):
     return _render_form(form, station, 422 if form.errors else 200)
 
 
+def _edit_form(form: StationForm) -> StationForm:
+    if current_user.role == Role.MANAGER:
+        # Managers keep their station's region; the service refuses a change anyway.
+        del form.region_code
+    return form
+
+
 @bp.post("/stations/<int:station_id>/confirm")
 def confirm_station(station_id: int):
-    """Confirm that a station's details are still right."""
+    """Confirm that a station's details are still right, unless the form sent holds unsaved edits.
+
+    The page's confirm button saves and confirms through ``edit_station``; this address stays for pages
+    opened before that change and for scripts, and never vouches for values it was not shown.
+    """
     station = _managed(station_id)
-    station_admin.confirm_station(current_user, station)
-    db.session.commit()
-    flash(_("Thank you. The details are marked as checked today."))
-    return redirect(url_for("manage.edit_station", station_id=station.id))
+    if "name" not in request.form:
+        # Without the form's values nobody can tell what the user saw: show the stored ones to confirm.
+        return _render_form(
+            _edit_form(StationForm(formdata=None, data=_initial(station))), station, 409, unsaved=[]
+        )
+    form = _edit_form(StationForm())
+    if form.validate():
+        try:
+            station_admin.confirm_station(current_user, station, shown=form.station_data())
+        except station_admin.UnsavedChanges as exc:
+            return _render_form(form, station, 409, unsaved=_labels(form, exc.fields))
+        except station_admin.InvalidStation as exc:
+            _apply_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            flash(_("Thank you. The details are marked as checked today."))
+            return redirect(url_for("manage.edit_station", station_id=station.id))
+    db.session.rollback()
+    return _render_form(form, station, 409, unsaved=[])
+
+
+def _labels(form: StationForm, fields: list[str]) -> list[str]:
+    return [form._fields[f].label.text if f in form._fields else f for f in fields]
 
 
 @bp.get("/stations/<int:station_id>/history")
@@ -182,40 +212,5 @@ def station_history(station_id: int):
     return render_template(
         "manage/history.html",
         station=station,
-        entries=station_admin.history(current_user, station),
-        field_labels=_field_labels(),
-        value_text=_value_text,
-        action_labels={"create": _("Added"), "update": _("Changed"), "confirm": _("Confirmed as correct")},
+        entries=history.entries(station_admin.history(current_user, station)),
     )
-
-
-def _field_labels() -> dict:
-    form = StationForm(formdata=None, meta={"csrf": False})
-    labels = {name: field.label.text for name, field in form._fields.items()}
-    labels["last_verified_at"] = _("Last checked")
-    return labels
-
-
-def _when(moment: datetime | str) -> str:
-    """Return a time in the configured TIMEZONE, to the minute."""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
-
-
-def _value_text(field: str, value) -> str:
-    """Return an audit value as the history page shows it."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if field == "last_verified_at":
-        return _when(value)
-    if field == "amenities":
-        lang = current_lang()
-        return "、".join(BY_CODE[c].label(lang) if c in BY_CODE else str(c) for c in value)
-    if field == "status":
-        return str(STATUS_LABELS.get(value, value))
-    if field == "access":
-        return str(ACCESS_LABELS.get(value, value))
-    if field == "coord_system":
-        return str(COORD_LABELS.get(value, value))
-    return str(value)

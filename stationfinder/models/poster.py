@@ -17,10 +17,12 @@ class Poster(Base):
     # What a rider types when scanning fails.
     short_code: Mapped[str] = mapped_column(sa.String(16), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the poster stops working. A rotation sets it to the end of a grace period, so it may lie ahead.
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     station = relationship("Station")
 
     @property
     def active(self) -> bool:
+        """Return whether this is a current poster, not one replaced (even if still in its grace period)."""
         return self.retired_at is None

@@ -36,6 +36,8 @@ class User(UserMixin, Base):
     region_code: Mapped[str | None] = mapped_column(sa.String(6))
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of every session and remember cookie (get_id); bumping it ends them all at once.
+    session_version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
 
     stations = relationship("Station", secondary=manager_station, lazy="selectin")
 
@@ -44,6 +46,10 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of disabled users.
         return self.active
+
+    def get_id(self) -> str:
+        """Return the id Flask-Login keeps in sessions and remember cookies: "<id>:<session version>"."""
+        return f"{self.id}:{self.session_version}"
 
     def set_password(self, password: str) -> None:
         """Hash and store a password with werkzeug's scrypt."""

@@ -1,11 +1,12 @@
 """The rider's check-in page: scan a poster, tap once, see the time, undo for a few minutes.
 
 GET never records anything (link previews and crawlers open pages too); only the
-form POST does. The page keeps an anonymous random device id in a cookie.
+form POST does, and it redirects to the confirmation (POST-redirect-GET), so a reload,
+the back button or a language switch never taps again. The page keeps an anonymous
+random device id in a cookie.
 """
 
 import math
-import re
 import secrets
 
 from flask import current_app, redirect, render_template, request, url_for
@@ -13,20 +14,22 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from stationfinder.extensions import csrf, db
-from stationfinder.models import CATEGORIES, Checkin, Station, utcnow
+from stationfinder.models import CATEGORIES, Checkin, Station, StationStatus, utcnow
 from stationfinder.ratelimits import (
     DEVICE_COOKIE,
+    checkin_anonymous_limit,
     checkin_device_limit,
     checkin_ip_limit,
     code_lookup_limit,
+    cookie_device_id,
 )
 from stationfinder.rider import bp
+from stationfinder.services import checkin_receipts, nearest, posters
 from stationfinder.services import checkins as checkin_service
-from stationfinder.services import posters
-from stationfinder.services.errors import DomainError, Forbidden, Gone, NotFound
+from stationfinder.services.errors import Closed, DomainError, Gone, NotFound
 
 DEVICE_COOKIE_DAYS = 365
-_DEVICE_ID = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+ALTERNATIVES = 3
 
 
 def group_choices() -> list[tuple[str, str]]:
@@ -39,11 +42,6 @@ def group_choices() -> list[tuple[str, str]]:
         "other": _("Other"),
     }
     return [(code, labels[code]) for code in CATEGORIES]
-
-
-def _device_id() -> str | None:
-    value = request.cookies.get(DEVICE_COOKIE, "")
-    return value if _DEVICE_ID.match(value) else None
 
 
 def _with_device(response, device_id: str | None):
@@ -98,13 +96,25 @@ def _poster_problem(error: DomainError):
     return page, status
 
 
+def _closed_page(station: Station, status: int):
+    """Render why a closed station counts nothing, with the nearest stations open now."""
+    others = [
+        other
+        for other in nearest.nearest(station.lat, station.lon, limit=ALTERNATIVES + 1, open_now=True)
+        if other["id"] != station.id
+    ][:ALTERNATIVES]
+    return render_template("rider/checkin_closed.html", station=station, others=others), status
+
+
 def _station_page(token: str, notice: str | None = None, status: int = 200):
     """Render the check-in page of a poster, or the page saying why there is none."""
     try:
         poster = posters.by_token(token)
     except (Gone, NotFound) as exc:
         return _poster_problem(exc)
-    device_id = _device_id() or secrets.token_urlsafe(24)
+    if poster.station.status != StationStatus.OPEN.value:
+        return _closed_page(poster.station, 409 if status == 409 else 200)
+    device_id = cookie_device_id() or secrets.token_urlsafe(24)
     page = render_template(
         "rider/checkin.html",
         station=poster.station,
@@ -136,7 +146,7 @@ def _position():
     return lat, lon
 
 
-def _done_page(checkin: Checkin, token: str, duplicate: bool, status: int):
+def _done_page(checkin: Checkin, token: str, duplicate: bool):
     station = db.session.get(Station, checkin.station_id)
     until = checkin_service.undo_until(checkin)
     return render_template(
@@ -149,30 +159,59 @@ def _done_page(checkin: Checkin, token: str, duplicate: bool, status: int):
         undo_open=utcnow() < until and checkin.device_hash is not None,
         undo_until=until.isoformat(),
         undo_minutes=current_app.config["CHECKIN_UNDO_MINUTES"],
-    ), status
+    )
 
 
 @bp.post("/c/<token>")
 @csrf.exempt
 @checkin_device_limit
+@checkin_anonymous_limit
 @checkin_ip_limit
 def checkin_submit(token: str):
     """Record the tap: a new check-in, or the one this device already made here."""
     if not _csrf_valid():
         return _station_page(token, notice=_("The page had expired. Please tap Check in again."), status=400)
-    device_id = _device_id() or secrets.token_urlsafe(24)
+    # Without its cookie (blocked, or a script) the tap counts as anonymous: a new id made up on every
+    # tap would count every tap as another rider. The cookie set now lets the next tap dedupe.
+    device_id = cookie_device_id()
     category = request.form.get("category")
     try:
         checkin, duplicate = checkin_service.check_in(
             token, device_id, category if category in CATEGORIES else None, near=_position()
         )
-    except (NotFound, Gone):
+    except (NotFound, Gone, Closed):
         db.session.rollback()
-        return _station_page(token)
-    page, status = _done_page(checkin, token, duplicate, 200 if duplicate else 201)
-    response = current_app.make_response((page, status))
+        return _station_page(token, status=409)
+    if checkin.device_hash is None:
+        # Nothing ties an anonymous check-in to this browser, so its URL carries a signed ticket.
+        done = url_for(
+            "rider.checkin_done", token=token, checkin_id=checkin.id, ticket=checkin_receipts.ticket(checkin)
+        )
+    else:
+        done = url_for("rider.checkin_done", token=token, checkin_id=checkin.id, again=duplicate)
+    return _with_device(redirect(done, 303), device_id or secrets.token_urlsafe(24))
+
+
+@bp.get("/c/<token>/done/<int:checkin_id>", defaults={"again": False, "ticket": None})
+@bp.get("/c/<token>/again/<int:checkin_id>", defaults={"again": True, "ticket": None})
+@bp.get("/c/<token>/done/<int:checkin_id>/<ticket>", defaults={"again": False})
+def checkin_done(token: str, checkin_id: int, again: bool, ticket: str | None):
+    """Show this device's recent check-in again; anyone else, or later, gets the check-in page."""
+    try:
+        poster = posters.by_token(token)
+    except (Gone, NotFound):
+        poster = None
+    checkin = (
+        checkin_receipts.receipt(checkin_id, poster.station_id, cookie_device_id(), ticket)
+        if poster is not None
+        else None
+    )
+    if checkin is None:
+        return redirect(url_for("rider.checkin_page", token=token), 303)
+    response = current_app.make_response(_done_page(checkin, token, again))
+    # The confirmation is this phone's own: never kept by a cache or shown from one later.
     response.headers["Cache-Control"] = "no-store"
-    return _with_device(response, device_id)
+    return response
 
 
 @bp.post("/c/<token>/undo")
@@ -187,7 +226,7 @@ def checkin_undo(token: str):
     try:
         if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
             raise NotFound("no such check-in")
-        checkin_service.undo(int(raw), _device_id())
+        checkin_service.undo(int(raw), cookie_device_id())
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
@@ -199,8 +238,7 @@ def checkin_undo(token: str):
 def _undo_failure(exc: DomainError) -> tuple[int, str]:
     if isinstance(exc, Gone):
         return 410, _("It is too late to undo this check-in.")
-    if isinstance(exc, Forbidden):
-        return 409, _("This check-in was made on another phone, so it cannot be undone here.")
+    # Another phone's check-in reads exactly as an unknown one: the answer must not reveal which ids exist.
     return 404, _("This check-in could not be found. It may already be undone.")
 
 

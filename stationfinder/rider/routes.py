@@ -1,6 +1,6 @@
 """Routes of the rider blueprint: the nearest-station page, the station page and district choices."""
 
-from flask import abort, jsonify, render_template, request, url_for
+from flask import abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import format_date
 
 from stationfinder.amenities import AMENITIES, BY_CODE
@@ -33,6 +33,7 @@ def index():
         },
         "nearestLimit": NEAREST_LIMIT,
         "searchLimit": SEARCH_LIMIT,
+        "locateTimeoutMs": round(current_app.config["LOCATE_TIMEOUT_SECONDS"] * 1000),
         "text": texts.page_texts(),
     }
     return render_template("rider/index.html", page_data=data)

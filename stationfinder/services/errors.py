@@ -13,6 +13,10 @@ class Gone(DomainError):
     """The thing asked for existed but was retired."""
 
 
+class Closed(DomainError):
+    """The station is closed (for good or for now), so nothing there can be counted."""
+
+
 class InvalidInput(DomainError):
     """Input broke a rule the schema could not check."""
 

@@ -3,13 +3,16 @@
 Accepted forms (local time, later rules override earlier ones for the days they name):
 ``24/7`` · ``08:00-20:00`` (every day) · ``Mo-Fr 08:00-20:00; Sa,Su 09:00-18:00`` ·
 ``Mo-Su 07:00-12:00,14:00-22:00`` · ``Sa 22:00-06:00`` (past midnight) · ``Su off``.
-Full-width punctuation (：－，；) typed on Chinese keyboards is accepted.
+Full-width punctuation (：－，；) typed on Chinese keyboards is accepted, and so are the words the
+rider pages show (``周一至周五：08:00-20:00``; see ``hours_words``), stored in the syntax above.
 """
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
+
+from stationfinder.services import hours_words
 
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _DAY_INDEX = {d: i for i, d in enumerate(DAYS)}
@@ -41,6 +44,20 @@ class OpeningHours:
         """Return whether the schedule is open at a local wall-clock time."""
         minute = local.weekday() * 1440 + local.hour * 60 + local.minute
         return any(start <= minute < end for start, end in self.intervals)
+
+    def closes_at(self, local: datetime) -> datetime | None:
+        """Return when the schedule next closes, if it is open at ``local`` (None: closed, or 24/7)."""
+        if self.always_open:
+            return None
+        minute = local.weekday() * 1440 + local.hour * 60 + local.minute
+        for start, end in self.intervals:
+            if start <= minute < end:
+                first_start, first_end = self.intervals[0]
+                # The week's last interval runs on into Monday's first when that starts at midnight.
+                if end == WEEK_MINUTES and first_start == 0:
+                    end = WEEK_MINUTES + first_end
+                return local.replace(second=0, microsecond=0) + timedelta(minutes=end - minute)
+        return None
 
 
 def _parse_time(token: str) -> int:
@@ -87,6 +104,8 @@ def normalize(text: str | None) -> str:
     text = (text or "").translate(_FULL_WIDTH).strip()
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"\s*([;,-])\s*", r"\1", text).replace(";", "; ")
+    # One spelling of "closed", so the rider's words for it ("全天关闭") read back to the same value.
+    text = re.sub(r"\b(?:off|closed)\b", "off", text, flags=re.IGNORECASE)
     if text in ("", "24/7", "24h", "24H", "00:00-24:00", "Mo-Su 00:00-24:00"):
         return ALWAYS
     return text
@@ -94,12 +113,36 @@ def normalize(text: str | None) -> str:
 
 @lru_cache(maxsize=4096)
 def parse(text: str | None) -> OpeningHours:
-    """Parse opening hours into a weekly schedule; raise InvalidHours when malformed."""
+    """Parse opening hours (the syntax, or the words riders read); raise InvalidHours when malformed."""
+    try:
+        return _parse_syntax(text)
+    except InvalidHours:
+        worded = hours_words.to_syntax(text)
+        if worded is None:
+            raise
+        return _parse_syntax(worded)
+
+
+def _parse_syntax(text: str | None) -> OpeningHours:
     canonical = normalize(text)
     if len(canonical) > 200:
         raise InvalidHours("opening hours are too long (200 characters at most)")
     if canonical == ALWAYS:
         return OpeningHours(ALWAYS, ((0, WEEK_MINUTES),))
+    intervals: list[tuple[int, int]] = []
+    for day, ranges in _per_day(canonical).items():
+        for start, end in ranges:
+            a, b = day * 1440 + start, day * 1440 + end
+            if b <= WEEK_MINUTES:
+                intervals.append((a, b))
+            else:  # Sunday night running into Monday morning.
+                intervals.append((a, WEEK_MINUTES))
+                intervals.append((0, b - WEEK_MINUTES))
+    return OpeningHours(canonical, _merge(intervals))
+
+
+def _per_day(canonical: str) -> dict[int, list[tuple[int, int]]]:
+    """Return each weekday's (start, end) minutes after the rules override each other in turn."""
     per_day: dict[int, list[tuple[int, int]]] = {d: [] for d in range(7)}
     for rule in (r.strip() for r in canonical.split(";")):
         if not rule:
@@ -114,16 +157,7 @@ def parse(text: str | None) -> OpeningHours:
         ranges = [] if spec.lower() in ("off", "closed") else _parse_ranges(spec)
         for day in days:
             per_day[day] = list(ranges)
-    intervals: list[tuple[int, int]] = []
-    for day, ranges in per_day.items():
-        for start, end in ranges:
-            a, b = day * 1440 + start, day * 1440 + end
-            if b <= WEEK_MINUTES:
-                intervals.append((a, b))
-            else:  # Sunday night running into Monday morning.
-                intervals.append((a, WEEK_MINUTES))
-                intervals.append((0, b - WEEK_MINUTES))
-    return OpeningHours(canonical, _merge(intervals))
+    return per_day
 
 
 def _merge(intervals: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
@@ -139,3 +173,28 @@ def _merge(intervals: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
 def validate(text: str | None) -> str:
     """Return the canonical form of valid opening hours, or raise InvalidHours."""
     return parse(text).text
+
+
+def day_groups(text: str | None) -> list[dict]:
+    """Return valid hours as groups of weekdays (0 is Monday) sharing the same "HH:MM" ranges.
+
+    Days without hours belong to no group. This is the model of the station form's hours editor.
+    """
+    canonical = parse(text).text
+    if canonical == ALWAYS:
+        return [{"days": list(range(7)), "ranges": [["00:00", "24:00"]]}]
+    groups: dict[tuple, list[int]] = {}
+    for day, ranges in _per_day(canonical).items():
+        if ranges:
+            groups.setdefault(tuple(ranges), []).append(day)
+    return [
+        {
+            "days": days,
+            "ranges": [[_clock(start), _clock(end % 1440 if end > 1440 else end)] for start, end in key],
+        }
+        for key, days in groups.items()
+    ]
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -215,7 +215,7 @@ class StationIndex:
         for i, distance in zip(rows_l, metres.tolist(), strict=True):
             station = dict(fixed[i])
             station["distance_m"] = round(distance, 1)
-            station["open_now"] = stations.open_at(station["status"], station["opening_hours"], local)
+            station.update(stations.open_state(station["status"], station["opening_hours"], local))
             out.append(station)
         return out
 

@@ -1,14 +1,11 @@
-"""Render a station's A4 check-in poster as PDF, PNG or SVG.
+"""Render a station's A4 check-in poster as PNG or SVG, and lay out where its QR goes.
 
-The PDF uses reportlab's built-in CID font STSong-Light for Chinese, so it needs
-no font file. The PNG draws its text with a CJK TrueType font found on the
-system (Debian's fonts-noto-cjk); without one it still draws the QR, the short
-code and the English lines, and leaves out the Chinese text it cannot render.
+The PNG draws its text with a CJK font found on the system (see poster_fonts);
+without one it still draws the QR, the short code and the English lines, and
+leaves out the Chinese text it cannot render. The PDF is in poster_pdf.
 """
 
-import functools
 import io
-import os
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,6 +17,7 @@ from qrcode.constants import ERROR_CORRECT_H
 from stationfinder.amenities import BY_CODE
 from stationfinder.models import Poster, Station
 from stationfinder.services import posters as poster_service
+from stationfinder.services.poster_fonts import find_cjk_font
 
 INSTRUCTION_ZH = "微信或浏览器扫码签到"
 INSTRUCTION_EN = "Scan with WeChat or your phone's browser to check in"
@@ -28,16 +26,15 @@ TITLE_EN = "Rider rest station check-in"
 CODE_HINT_ZH = "扫码失败？打开 %(url)s 输入签到码"
 CODE_HINT_EN = "Scan not working? Open %(url)s and type the code"
 AMENITIES_ZH = "站内设施："
-FONT_CANDIDATES = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-)
 A4_MM = (210.0, 297.0)
-QR_MM = 128.0
+# A poster is carried folded in half or in thirds, and a crease can rub the toner off a band this
+# wide. Error correction H restores lost data modules but never a lost finder pattern, so the code
+# (quiet zone aside) fits between the two third folds, 2 mm clear of their creases, and is centred
+# on the half fold: that crease crosses only its middle rows, the third creases only its quiet zone.
+FOLDS_MM = (A4_MM[1] / 3, A4_MM[1] / 2, A4_MM[1] * 2 / 3)
+CREASE_MM = 5.0
+QR_CODE_MM = FOLDS_MM[2] - FOLDS_MM[0] - CREASE_MM - 4.0
+QUIET_MODULES = 4
 PNG_DPI = 150
 SVG_FONTS = "'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',sans-serif"
 
@@ -84,7 +81,28 @@ def qr_matrix(url: str) -> list[list[bool]]:
     return code.get_matrix()
 
 
-def _runs(matrix: list[list[bool]]) -> Iterable[tuple[int, int, int]]:
+def qr_box(modules: int, px: float | None = None) -> tuple[float, float]:
+    """Return (top edge, module size) of a code of that many modules a side, in mm or in whole pixels."""
+    if px is None:
+        module = QR_CODE_MM / modules
+        return FOLDS_MM[1] - module * modules / 2, module
+    whole = int(QR_CODE_MM * px) // modules
+    return round(FOLDS_MM[1] * px - whole * modules / 2), whole
+
+
+def qr_frame(url: str) -> tuple[float, float]:
+    """Return (top edge, side) in mm of the QR with its quiet zone on the sheet, for the print page."""
+    modules = len(qr_matrix(url))
+    top, module = qr_box(modules)
+    return top - QUIET_MODULES * module, (modules + 2 * QUIET_MODULES) * module
+
+
+def heading_top(height: float, limit: float, margin: float) -> float:
+    """Return where a heading block starts so that it sits centred between the top margin and limit."""
+    return max(margin, (margin + limit - height) / 2)
+
+
+def dark_runs(matrix: list[list[bool]]) -> Iterable[tuple[int, int, int]]:
     """Yield (row, column, length) of each horizontal run of dark modules."""
     for y, row in enumerate(matrix):
         x = 0
@@ -128,7 +146,7 @@ def qr_svg(url: str) -> str:
     """Return an SVG of the QR alone (with its quiet zone), for embedding in the print page."""
     matrix = qr_matrix(url)
     size = len(matrix) + 8
-    path = "".join(f"M{x + 4} {y + 4}h{n}v1h-{n}z" for y, x, n in _runs(matrix))
+    path = "".join(f"M{x + 4} {y + 4}h{n}v1h-{n}z" for y, x, n in dark_runs(matrix))
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges" '
         f'role="img" aria-label="QR"><rect width="{size}" height="{size}" fill="#fff"/>'
@@ -152,24 +170,26 @@ def svg(station: Station, poster: Poster, base_url: str) -> bytes:
             f'font-family="{family}" text-anchor="middle">{escape(body)}</text>'
         )
 
-    y = 22.0
+    matrix = qr_matrix(t.url)
+    top, module = qr_box(len(matrix))
+    left = (width - module * len(matrix)) / 2
+    names = wrap(t.name, lambda s: _svg_width(s, 10), width - 30, 2)
+    addresses = wrap(t.address, lambda s: _svg_width(s, 5), width - 30, 2)
+    # Baselines: the title's sits 5 mm below the block's top, each further line's one line height lower.
+    y = heading_top(7 + 12 * len(names) + 7 * len(addresses), top - QUIET_MODULES * module, 17) + 5
     text(y, TITLE_ZH + " · " + TITLE_EN, 5)
-    for line in wrap(t.name, lambda s: _svg_width(s, 10), width - 30, 2):
+    for line in names:
         y += 12
         text(y, line, 10, "bold")
-    for line in wrap(t.address, lambda s: _svg_width(s, 5), width - 30, 2):
+    for line in addresses:
         y += 7
         text(y, line, 5)
-    matrix = qr_matrix(t.url)
-    module = QR_MM / (len(matrix) + 8)
-    left, top = (width - QR_MM) / 2, y + 4
     path = "".join(
-        f"M{left + (x + 4) * module:.3f} {top + (r + 4) * module:.3f}h{n * module:.3f}v{module:.3f}"
-        f"h-{n * module:.3f}z"
-        for r, x, n in _runs(matrix)
+        f"M{left + x * module:.3f} {top + r * module:.3f}h{n * module:.3f}v{module:.3f}h-{n * module:.3f}z"
+        for r, x, n in dark_runs(matrix)
     )
     parts.append(f'<path d="{path}" fill="#000" shape-rendering="crispEdges"/>')
-    y = top + QR_MM + 10
+    y = top + (len(matrix) + QUIET_MODULES) * module + 8
     text(y, INSTRUCTION_ZH, 11, "bold")
     text(y + 7, INSTRUCTION_EN, 4.5)
     text(y + 22, t.code, 14, "bold", "'DejaVu Sans Mono',Menlo,Consolas,monospace")
@@ -192,26 +212,6 @@ def svg(station: Station, poster: Poster, base_url: str) -> bytes:
     ).encode()
 
 
-@functools.cache
-def find_cjk_font() -> tuple[str, int] | None:
-    """Return (path, face index) of a Simplified Chinese TrueType font on this system, or None."""
-    from PIL import ImageFont
-
-    for path in FONT_CANDIDATES:
-        if not os.path.exists(path):
-            continue
-        # A .ttc holds JP/KR/SC/TC faces; the SC one draws mainland glyph shapes.
-        for index in range(8):
-            try:
-                name = ImageFont.truetype(path, 12, index=index).getname()[0]
-            except OSError:
-                break
-            if name.endswith(" SC"):
-                return path, index
-        return path, 0
-    return None
-
-
 def png(
     station: Station, poster: Poster, base_url: str, *, font: tuple[str, int] | str | None = "auto"
 ) -> bytes:
@@ -230,28 +230,32 @@ def png(
         size = max(8, round(mm * px))
         return ImageFont.truetype(font[0], size, index=font[1]) if font else ImageFont.load_default(size)
 
-    def line(y: float, body: str, mm: float) -> float:
+    def line(y: float, body: str, mm: float, paint: bool = True) -> float:
         if not font and not body.isascii():
             return y  # The fallback font has no CJK glyphs; leave the line out rather than print boxes.
         f = face(mm)
         for part in wrap(body, f.getlength, width - 30 * px, 2):
-            draw.text((width / 2, y), part, font=f, fill=0, anchor="mt")
+            if paint:
+                draw.text((width / 2, y), part, font=f, fill=0, anchor="mt")
             y += mm * px * 1.3
         return y
 
-    y = line(14 * px, TITLE_ZH + " · " + TITLE_EN, 5)
     # Without CJK glyphs a Chinese name cannot print; the station's key still tells posters apart.
     name = t.name if font or t.name.isascii() else f"Station {station.public_key}"
-    y = line(y + 3 * px, name, 9)
-    y = line(y + 1 * px, t.address, 4.5)
+
+    def heading(y: float, paint: bool) -> float:
+        y = line(y, TITLE_ZH + " · " + TITLE_EN, 5, paint)
+        y = line(y + 3 * px, name, 9, paint)
+        return line(y + 1 * px, t.address, 4.5, paint)
+
     matrix = qr_matrix(t.url)
-    module = int(QR_MM * px) // (len(matrix) + 8)
-    side = module * (len(matrix) + 8)
-    left, top = (width - side) // 2, int(y + 2 * px)
-    for r, x, n in _runs(matrix):
-        x0, y0 = left + (x + 4) * module, top + (r + 4) * module
+    top, module = qr_box(len(matrix), px)
+    left = (width - module * len(matrix)) // 2
+    heading(heading_top(heading(0, False), top - QUIET_MODULES * module, 12 * px), True)
+    for r, x, n in dark_runs(matrix):
+        x0, y0 = left + x * module, top + r * module
         draw.rectangle((x0, y0, x0 + n * module - 1, y0 + module - 1), fill=0)
-    y = top + side + 4 * px
+    y = top + (len(matrix) + QUIET_MODULES) * module + 2 * px
     y = line(y, INSTRUCTION_ZH, 9)
     y = line(y, INSTRUCTION_EN, 4.5)
     y = line(y + 4 * px, t.code, 12)
@@ -265,85 +269,17 @@ def png(
     return out.getvalue()
 
 
-_CJK_FONT = "STSong-Light"
-
-
-def _register_pdf_fonts() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if _CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(_CJK_FONT))
-
-
-def _bmp(text: str) -> str:
-    # The CID font maps the Basic Multilingual Plane only; drop emoji and rarer planes.
-    return "".join(ch for ch in text if ord(ch) <= 0xFFFF)
-
-
-def _pdf_page(canvas, t: PosterText) -> None:
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    width, height = A4_MM[0] * mm, A4_MM[1] * mm
-
-    def line(y: float, body: str, size: float, font: str = _CJK_FONT, lines: int = 2) -> float:
-        for part in wrap(_bmp(body), lambda s: stringWidth(s, font, size), width - 30 * mm, lines):
-            y -= size * 1.25
-            canvas.setFont(font, size)
-            canvas.drawCentredString(width / 2, y, part)
-        return y
-
-    y = height - 12 * mm
-    y = line(y, TITLE_ZH + " · " + TITLE_EN, 13)
-    y = line(y - 4 * mm, t.name, 26)
-    y = line(y - 1 * mm, t.address, 13)
-    matrix = qr_matrix(t.url)
-    module = QR_MM * mm / (len(matrix) + 8)
-    left, top = (width - QR_MM * mm) / 2, y - 3 * mm
-    canvas.setFillGray(0)
-    for r, x, n in _runs(matrix):
-        canvas.rect(left + (x + 4) * module, top - (r + 5) * module, n * module, module, stroke=0, fill=1)
-    y = top - QR_MM * mm - 2 * mm
-    y = line(y, INSTRUCTION_ZH, 28)
-    y = line(y, INSTRUCTION_EN, 13, "Helvetica")
-    y = line(y - 5 * mm, t.code, 36, "Courier-Bold")
-    y = line(y - 1 * mm, CODE_HINT_ZH % {"url": t.code_url}, 11)
-    y = line(y, CODE_HINT_EN % {"url": t.code_url}, 10, "Helvetica")
-    if t.amenities_zh:
-        y = line(y - 4 * mm, AMENITIES_ZH + t.amenities_zh, 13)
-        line(y, t.amenities_en, 10, "Helvetica")
-    canvas.showPage()
-
-
-def _pdf(pages: Iterable[PosterText], title: str) -> bytes:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen.canvas import Canvas
-
-    _register_pdf_fonts()
-    out = io.BytesIO()
-    canvas = Canvas(out, pagesize=A4, pageCompression=1)
-    canvas.setTitle(title)
-    canvas.setCreator("stationfinder")
-    for t in pages:
-        _pdf_page(canvas, t)
-    canvas.save()
-    return out.getvalue()
-
-
-def pdf(station: Station, poster: Poster, base_url: str) -> bytes:
-    """Return the A4 poster as a one-page PDF."""
-    t = poster_text(station, poster, base_url)
-    return _pdf([t], t.name)
-
-
-def posters_pdf(stations: Iterable[Station], base_url: str) -> bytes:
-    """Return one PDF with a page per station, creating first posters where missing (caller commits)."""
-    pages = [
-        poster_text(station, poster_service.current_poster(station, create=True), base_url)
-        for station in stations
-    ]
-    return _pdf(pages, "stationfinder posters")
-
-
-__all__ = ["find_cjk_font", "pdf", "png", "poster_text", "posters_pdf", "qr_matrix", "qr_svg", "svg", "wrap"]
+__all__ = [
+    "FOLDS_MM",
+    "find_cjk_font",
+    "dark_runs",
+    "heading_top",
+    "png",
+    "poster_text",
+    "qr_box",
+    "qr_frame",
+    "qr_matrix",
+    "qr_svg",
+    "svg",
+    "wrap",
+]

@@ -124,3 +124,21 @@ def children(code: str) -> list[str]:
     if code.endswith("00"):
         return sorted(c for c in NAMES if c != code and c[:4] == code[:4])
     return []
+
+
+# Words every region name ends in: alone they would match whole provinces.
+_GENERIC = frozenset(
+    ("省", "市", "区", "县", "州", "特区", "自治州", "自治县", "city", "county", "district", "prefecture")
+)
+
+
+def codes_named(text: str) -> list[str]:
+    """Return the codes whose Chinese or English name contains ``text`` (any case), in code order."""
+    needle = (text or "").strip().casefold()
+    if not needle or needle in _GENERIC:
+        return []
+    return sorted(
+        code
+        for code, (zh, en) in NAMES.items()
+        if needle in zh.casefold() or (en and needle in en.casefold())
+    )

@@ -26,6 +26,8 @@ AUDITED = tuple(c for c in FIELDS if c != "coord_system")
 # About 10 cm: a position shown in GCJ-02 and sent back unchanged must not count as a move.
 _SAME_POSITION_DEG = 1e-6
 _UTC = ZoneInfo("UTC")
+# Beyond any real list, and small enough that its offset fits any database's integer.
+MAX_PAGE = 1_000_000
 
 
 class InvalidStation(InvalidInput):
@@ -40,16 +42,27 @@ class OutsideRegion(Forbidden):
     """The region code is missing or lies outside the region the user looks after."""
 
 
+class UnsavedChanges(InvalidInput):
+    """A confirmation came with values that differ from the stored ones; ``fields`` says which."""
+
+    def __init__(self, fields: list[str]):
+        super().__init__("unsaved changes in " + ", ".join(fields))
+        self.fields = fields
+
+
 def may_create(user: User) -> bool:
     """Return whether a user may add stations."""
     return bool(user and user.is_active) and user.role in (Role.ADMIN, Role.STAFF)
 
 
 def list_stations(user: User, q: str | None = None, page: int = 1, per_page: int = 20):
-    """Return one page (a Flask-SQLAlchemy Pagination) of the stations a user may manage."""
+    """Return one page (a Flask-SQLAlchemy Pagination, the last past the end) of a user's stations."""
     select = sa.select(Station).where(scope_of(user).station_clause())
     q = (q or "").strip()[:100]
-    if q:
+    if "\x00" in q:
+        # No stored text holds NUL, and PostgreSQL refuses to compare text with one (a 500).
+        select = select.where(sa.false())
+    elif q:
         select = select.where(
             sa.or_(
                 Station.name.icontains(q, autoescape=True),
@@ -59,7 +72,22 @@ def list_stations(user: User, q: str | None = None, page: int = 1, per_page: int
             )
         )
     select = select.order_by(Station.name, Station.id)
-    return db.paginate(select, page=max(page, 1), per_page=per_page, error_out=False, count=True)
+    # The page comes from the URL: a huge number overflowed the database's integer (a 500).
+    page = min(max(page, 1), MAX_PAGE)
+    pagination = db.paginate(select, page=page, per_page=per_page, error_out=False, count=True)
+    if pagination.pages and page > pagination.pages:
+        # Past the end (an old link, a typed number): show the last page, not an empty list.
+        pagination = db.paginate(
+            select, page=pagination.pages, per_page=per_page, error_out=False, count=True
+        )
+    return pagination
+
+
+# The columns _snapshot reads.
+_SNAPSHOT_COLUMNS = (
+    "name", "address", "region_code", "amenity_mask", "opening_hours", "phone", "access", "seats",
+    "area_m2", "status", "lat", "lon",
+)  # fmt: skip
 
 
 def _snapshot(station: Station) -> dict:
@@ -163,10 +191,32 @@ def update_station(user: User, station: Station, data: dict) -> AuditEntry:
     return entry
 
 
-def confirm_station(user: User, station: Station) -> AuditEntry:
-    """Confirm that a station's details are still right. Return the audit entry."""
+def pending_changes(user: User, station: Station, data: dict) -> list[str]:
+    """Return the fields that saving the form ``data`` would change, without changing anything."""
     if not can_manage(user, station):
         raise Forbidden("you may not manage this station")
+    values = _clean(data)
+    if _same_position(station, values):
+        del values["lat"], values["lon"]
+    # A detached copy takes the values, so the session never sees (or autoflushes) a half-edit.
+    shadow = Station(**{column: getattr(station, column) for column in _SNAPSHOT_COLUMNS})
+    for column, value in values.items():
+        setattr(shadow, column, value)
+    return list(_changes(_snapshot(station), _snapshot(shadow)))
+
+
+def confirm_station(user: User, station: Station, shown: dict | None = None) -> AuditEntry:
+    """Confirm that a station's details are still right. Return the audit entry.
+
+    ``shown`` is the form the user confirmed from: if it holds edits not yet saved, confirming would
+    vouch for details the user did not see stored, so UnsavedChanges is raised and nothing changes.
+    """
+    if not can_manage(user, station):
+        raise Forbidden("you may not manage this station")
+    if shown is not None:
+        unsaved = pending_changes(user, station, shown)
+        if unsaved:
+            raise UnsavedChanges(unsaved)
     old = station.last_verified_at
     station.last_verified_at = utcnow()
     entry = _record(

@@ -1,7 +1,9 @@
 """Export every station as CSV or GeoJSON that :mod:`station_import` reads back unchanged.
 
 Positions are written in WGS-84 (``coord_system`` wgs84) with Python's shortest
-round-tripping float text, so export -> import gives the same values.
+round-tripping float text, so export -> import gives the same values. CSV text a
+spreadsheet would run as a formula (a name "=…", a phone "+86…") is written behind
+an apostrophe (:mod:`cells`); the import takes it off again.
 """
 
 import csv
@@ -14,6 +16,7 @@ import sqlalchemy as sa
 from stationfinder.amenities import from_mask
 from stationfinder.extensions import db
 from stationfinder.models import Station
+from stationfinder.services.cells import inert
 from stationfinder.services.station_fields import COLUMNS
 
 _BATCH = 2000
@@ -49,12 +52,12 @@ def _stations() -> Iterator[dict[str, Any]]:
 def export_csv(stream: TextIO) -> int:
     """Write every station as CSV with a header row; return how many were written."""
     writer = csv.writer(stream)
-    writer.writerow(COLUMNS)
+    writer.writerow([inert(c) for c in COLUMNS])
     count = 0
     for station in _stations():
         station["amenities"] = ";".join(station["amenities"])
         station["is_demo"] = "true" if station["is_demo"] else "false"
-        writer.writerow(["" if station[c] is None else station[c] for c in COLUMNS])
+        writer.writerow(["" if station[c] is None else inert(station[c]) for c in COLUMNS])
         count += 1
     return count
 

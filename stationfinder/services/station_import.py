@@ -22,11 +22,16 @@ from stationfinder.db import IMMEDIATE
 from stationfinder.extensions import db
 from stationfinder.models import AuditEntry, Station
 from stationfinder.services import dataset
+from stationfinder.services.cells import revert
 from stationfinder.services.errors import InvalidInput
+from stationfinder.services.progress import Progress, quiet
 from stationfinder.services.station_fields import COLUMNS, DEFAULTS, REQUIRED, clean
 
 FORMATS = ("csv", "geojson")
 _CHUNK = 5000
+_REPORT_EVERY = 2000  # rows between progress reports: often enough for a bar, cheap for 186,100 rows
+CHECKING = "checking rows"
+WRITING = "writing stations"
 # Any fixed 64-bit number; it names the PostgreSQL advisory lock that serialises imports.
 _PG_LOCK_KEY = 0x53544E494D505254
 _WGS84_CRS = ("CRS84", "EPSG::4326", "EPSG:4326")
@@ -110,8 +115,8 @@ def _check_names(names: list[str]) -> list[str]:
     return reasons
 
 
-def read_csv(data: bytes) -> Iterator[Record | Problem]:
-    """Yield the rows of a CSV file (UTF-8, BOM optional, header row first)."""
+def read_csv(data: bytes, progress: Progress = quiet) -> Iterator[Record | Problem]:
+    """Yield the rows of a CSV file (UTF-8, BOM optional, header row first), reporting lines read."""
     _decode(data)  # Checked whole first, so a bad byte is reported on its own line.
     # Decoding as we go keeps memory low: a StringIO of a 30 MB file holds ~120 MB.
     reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""))
@@ -126,23 +131,29 @@ def read_csv(data: bytes) -> Iterator[Record | Problem]:
             reasons.append(f"required column(s) missing: {', '.join(missing)}")
         if reasons:
             raise ImportRejected(Problem(1, r) for r in reasons)
+        # Physical lines: a quoted field may span several, so rows alone could not reach the total.
+        lines = data.count(b"\n") + (not data.endswith(b"\n"))
         while True:
             start = reader.line_num + 1
+            if start % _REPORT_EVERY == 0:
+                progress(CHECKING, start, lines)
             row = next(reader, None)
             if row is None:
+                progress(CHECKING, lines, lines)
                 return
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(names):
                 yield Problem(start, f"has {len(row)} fields but the header has {len(names)}")
                 continue
-            yield Record(start, dict(zip(names, row, strict=True)))
+            # Our export writes formula-like text behind an apostrophe (cells.inert): take it off.
+            yield Record(start, dict(zip(names, map(revert, row), strict=True)))
     except csv.Error as exc:
         raise ImportRejected([Problem(reader.line_num, f"unreadable CSV: {exc}")]) from None
 
 
-def read_geojson(data: bytes) -> Iterator[Record | Problem]:
-    """Yield the features of a GeoJSON FeatureCollection of Points ([lon, lat])."""
+def read_geojson(data: bytes, progress: Progress = quiet) -> Iterator[Record | Problem]:
+    """Yield the features of a GeoJSON FeatureCollection of Points ([lon, lat]), reporting features read."""
     try:
         doc = json.loads(_decode(data))
     except json.JSONDecodeError as exc:
@@ -157,11 +168,15 @@ def read_geojson(data: bytes) -> Iterator[Record | Problem]:
     if crs is not None and not any(name in crs for name in _WGS84_CRS):
         reason = f"unsupported crs {crs[:80]}; positions must be longitude/latitude"
         raise ImportRejected([Problem(1, reason)])
+    total = len(doc["features"])
     for index, feature in enumerate(doc["features"]):
+        if index % _REPORT_EVERY == 0:
+            progress(CHECKING, index, total)
         try:
             yield Record(index, _feature_values(feature), unit="feature")
         except ValueError as exc:
             yield Problem(index, str(exc), unit="feature")
+    progress(CHECKING, total, total)
 
 
 def _feature_values(feature: Any) -> dict[str, Any]:
@@ -226,7 +241,7 @@ def _lock_for_write() -> None:
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LOCK_KEY)))
 
 
-def _write(rows: list[dict[str, Any]], source: str) -> ImportResult:
+def _write(rows: list[dict[str, Any]], source: str, progress: Progress = quiet) -> ImportResult:
     _lock_for_write()
     table = Station.__table__
     known = dict(db.session.execute(sa.select(table.c.ref, table.c.id).where(table.c.ref.is_not(None))).all())
@@ -239,9 +254,13 @@ def _write(rows: list[dict[str, Any]], source: str) -> ImportResult:
         else:
             # Grouped by column set: executemany needs the same parameters in every row.
             updates[tuple(sorted(c for c in row if c != "ref"))].append((station_id, row))
+    written = 0
+    progress(WRITING, written, len(rows))
     # Parameters are built a chunk at a time: a second full copy of 186,100 rows costs ~100 MB.
     for chunk in _chunks(inserts):
         db.session.execute(sa.insert(table), [DEFAULTS | row for row in chunk])
+        written += len(chunk)
+        progress(WRITING, written, len(rows))
     for columns, pairs in updates.items():
         stmt = (
             sa.update(table)
@@ -251,6 +270,8 @@ def _write(rows: list[dict[str, Any]], source: str) -> ImportResult:
         for chunk in _chunks(pairs):
             params = [{"b_id": station_id} | {"b_" + c: row[c] for c in columns} for station_id, row in chunk]
             db.session.execute(stmt, params)
+            written += len(chunk)
+            progress(WRITING, written, len(rows))
     result = ImportResult(created=len(inserts), updated=sum(len(p) for p in updates.values()))
     if result.total:
         dataset.bump()
@@ -267,27 +288,43 @@ def _write(rows: list[dict[str, Any]], source: str) -> ImportResult:
 
 
 def import_records(
-    items: Iterable[Record | Problem], source: str, timezone: str = "Asia/Shanghai"
+    items: Iterable[Record | Problem],
+    source: str,
+    timezone: str = "Asia/Shanghai",
+    progress: Progress = quiet,
 ) -> ImportResult:
     """Validate every record, then write them all; on any problem raise ImportRejected and write nothing."""
     rows = _validate(items, ZoneInfo(timezone))
-    return _write(rows, source)
+    return _write(rows, source, progress)
 
 
-def _file_records(data: bytes, filename: str, fmt: str | None) -> Iterator[Record | Problem]:
+def _file_records(
+    data: bytes, filename: str, fmt: str | None, progress: Progress = quiet
+) -> Iterator[Record | Problem]:
     fmt = fmt or detect_format(filename, data)
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    return read_csv(data) if fmt == "csv" else read_geojson(data)
+    return read_csv(data, progress) if fmt == "csv" else read_geojson(data, progress)
 
 
-def check_file(data: bytes, filename: str, fmt: str | None = None, timezone: str = "Asia/Shanghai") -> int:
+def check_file(
+    data: bytes,
+    filename: str,
+    fmt: str | None = None,
+    timezone: str = "Asia/Shanghai",
+    progress: Progress = quiet,
+) -> int:
     """Validate a file without touching the database; return its station count or raise ImportRejected."""
-    return len(_validate(_file_records(data, filename, fmt), ZoneInfo(timezone)))
+    return len(_validate(_file_records(data, filename, fmt, progress), ZoneInfo(timezone)))
 
 
 def import_file(
-    data: bytes, filename: str, fmt: str | None = None, timezone: str = "Asia/Shanghai"
+    data: bytes,
+    filename: str,
+    fmt: str | None = None,
+    timezone: str = "Asia/Shanghai",
+    progress: Progress = quiet,
 ) -> ImportResult:
-    """Import a CSV or GeoJSON file (format from ``fmt``, the name or the content)."""
-    return import_records(_file_records(data, filename, fmt), source=filename, timezone=timezone)
+    """Import a CSV or GeoJSON file (format from ``fmt``, the name or the content), reporting progress."""
+    records = _file_records(data, filename, fmt, progress)
+    return import_records(records, source=filename, timezone=timezone, progress=progress)

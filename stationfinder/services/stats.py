@@ -31,6 +31,10 @@ GROUP_BYS = ("day", "hour", "weekday", "station", "category", "region")
 DEFAULT_DAYS = 30
 # Three years, one of them a leap year.
 MAX_DAYS = 3 * 365 + 1
+# The days a question may name. Outside them there is no data, and dates near year 1 or 9999 overflow
+# the arithmetic of months and of the previous period (a 500 before).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
 ALL_CATEGORIES = (*CATEGORIES, NO_CATEGORY)
 CATEGORY_LABELS = {
     "food_delivery": ("外卖骑手", "Food delivery rider"),
@@ -106,7 +110,7 @@ def _parse_day(value, name: str) -> date | None:
 
 
 def invalid(reason: str, message: str) -> InvalidInput:
-    """Return an InvalidInput with a ``reason`` (date, order, range, region, station, group_by) for pages."""
+    """Return an InvalidInput with a ``reason`` (date, window, order, range, region, station, group_by)."""
     error = InvalidInput(message)
     error.reason = reason
     return error
@@ -116,11 +120,19 @@ def _bad_day(value, name: str):
     raise invalid("date", f"{name} must be a date as YYYY-MM-DD, not {str(value)[:20]!r}")
 
 
+def _in_window(day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise invalid("window", f"dates must lie between {FIRST_DAY} and {LAST_DAY}")
+    return day
+
+
 def make_period(date_from=None, date_to=None, tz: tzinfo | str | None = None) -> Period:
     """Return the checked local-day period; by default the 30 days ending today."""
     zone = local_zone(tz)
-    last = _parse_day(date_to, "to") or datetime.now(zone).date()
-    first = _parse_day(date_from, "from") or last - timedelta(days=DEFAULT_DAYS - 1)
+    last = _in_window(_parse_day(date_to, "to") or datetime.now(zone).date())
+    first = _in_window(
+        _parse_day(date_from, "from") or max(last - timedelta(days=DEFAULT_DAYS - 1), FIRST_DAY)
+    )
     if first > last:
         raise invalid("order", "from must not be after to")
     if (last - first).days + 1 > MAX_DAYS:
@@ -350,7 +362,9 @@ def checkin_stats(
 
 
 __all__ = [
+    "FIRST_DAY",
     "GROUP_BYS",
+    "LAST_DAY",
     "MAX_DAYS",
     "Query",
     "category_label",

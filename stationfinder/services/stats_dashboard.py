@@ -1,5 +1,7 @@
 """The dashboard's figures beyond plain groups: comparison, heatmap, rankings and map points."""
 
+import math
+
 import sqlalchemy as sa
 
 from stationfinder.extensions import db
@@ -20,6 +22,15 @@ def _change(current: int, previous: int) -> float | None:
     return round((current - previous) * 100.0 / previous, 1)
 
 
+def per_day(count: int, days: int) -> float:
+    """Return the daily average to two significant digits, at least one decimal: 1 in 30 days is 0.033."""
+    value = count / days
+    if value == 0:
+        return 0.0
+    # One decimal hid a quiet station's check-ins: 1 in 30 days showed as 0.0.
+    return round(value, max(1, 1 - math.floor(math.log10(value))))
+
+
 def summary(query: Query) -> dict:
     """Return totals, the previous period of the same length, and the change in percent."""
     count, uniq = stats.totals(query)
@@ -31,10 +42,11 @@ def summary(query: Query) -> dict:
         "days": query.period.days,
         "count": count,
         "unique_devices": uniq,
-        "per_day": round(count / query.period.days, 1),
+        "per_day": per_day(count, query.period.days),
         "previous_from": previous.first,
         "previous_to": previous.last,
         "previous_count": prev_count,
+        "previous_per_day": per_day(prev_count, previous.days),
         "previous_unique_devices": prev_uniq,
         "change_pct": _change(count, prev_count),
         "unique_change_pct": _change(uniq, prev_uniq),

@@ -30,6 +30,7 @@ _COLUMNS = (Station.id, Station.ref, Station.name, Station.region_code, Station.
 
 def _row(row) -> dict:
     return {
+        "id": row.id,
         "key": row.ref or str(row.id),
         "name": row.name,
         "region_code": row.region_code or "",

@@ -78,7 +78,7 @@ def test_unknown_token_is_404_and_rotated_token_410(app, client, poster):
     body = assert_problem(client.post(URL, json={"token": "A" * 24, "device_id": "x"}), 404)
     assert body["type"].endswith("unknown-poster")
     with app.app_context():
-        posters.rotate(db.session.get(Station, station_id), None)
+        posters.rotate(db.session.get(Station, station_id), None, grace=timedelta(0))
         db.session.commit()
     body = assert_problem(client.post(URL, json={"token": token, "device_id": "x"}), 410)
     assert body["type"].endswith("poster-retired")
@@ -162,13 +162,35 @@ def test_undo_refusals(app, client, poster):
         checkin_id = client.post(URL, json={"token": poster[0], "device_id": "phone-1"}).get_json()[
             "checkin"
         ]["id"]
-        assert_problem(client.delete(f"{URL}/{checkin_id}", json={"device_id": "phone-2"}), 409)
+        assert_problem(client.delete(f"{URL}/{checkin_id}", json={"device_id": "phone-2"}), 404)
         assert_problem(client.delete(f"{URL}/{checkin_id}", json={}), 400)
         assert_problem(client.delete(f"{URL}/{checkin_id}", data="device_id=phone-1"), 415)
         assert_problem(client.delete(f"{URL}/99999999999999999999", json={"device_id": "phone-1"}), 404)
     with time_machine.travel(T0 + timedelta(minutes=6), tick=False):
         body = assert_problem(client.delete(f"{URL}/{checkin_id}", json={"device_id": "phone-1"}), 410)
     assert body["type"].endswith("undo-expired")
+    assert counted(app) == (1, 1)
+
+
+def test_undo_by_another_device_reads_exactly_as_an_unknown_id(app, client, poster):
+    # A 409 for another device's check-in and a 404 for a free id told anyone which ids exist.
+    def answer(checkin_id, device_id="phone-2"):
+        response = client.delete(f"{URL}/{checkin_id}", json={"device_id": device_id})
+        return response.status_code, response.mimetype, response.get_json()
+
+    with time_machine.travel(T0, tick=False):
+        checkin_id = client.post(URL, json={"token": poster[0], "device_id": "phone-1"}).get_json()[
+            "checkin"
+        ]["id"]
+        theirs, unknown = answer(checkin_id), answer(checkin_id + 1)
+        assert theirs == unknown
+        assert answer(99999999999999999999) == unknown
+    assert unknown[:2] == (404, "application/problem+json")
+    assert unknown[2]["type"].endswith("/unknown-checkin")
+    with time_machine.travel(T0 + timedelta(minutes=6), tick=False):
+        # Past the undo window the owner hears 410; anyone else still hears "no such check-in".
+        assert answer(checkin_id) == unknown
+        assert answer(checkin_id, "phone-1")[0] == 410
     assert counted(app) == (1, 1)
 
 
@@ -244,11 +266,38 @@ def test_a_poster_rotated_or_a_station_moved_after_a_worker_learned_them(app, cl
         # Learnt again, then rotated: the check-in's own statement notices.
         assert client.post(URL, json={"token": token, "device_id": "phone-3"}).status_code == 201
         with app.app_context():
-            posters.rotate(db.session.get(Station, station_id), None)
+            posters.rotate(db.session.get(Station, station_id), None, grace=timedelta(0))
             db.session.commit()
         body = assert_problem(client.post(URL, json={"token": token, "device_id": "phone-4"}), 410)
         assert body["type"].endswith("poster-retired")
     assert counted(app) == (3, 3)
+
+
+@pytest.mark.parametrize("status", ["closed", "temporarily_closed"])
+def test_a_closed_station_answers_409_station_closed_and_counts_nothing(app, client, poster, status):
+    token, station_id, _ = poster
+    with time_machine.travel(T0, tick=False):
+        # The worker learns the poster while the station is open; closing it must still be noticed.
+        assert client.post(URL, json={"token": token, "device_id": "phone-1"}).status_code == 201
+        with app.app_context():
+            db.session.get(Station, station_id).status = status
+            db.session.commit()
+        for payload in ({"device_id": "phone-2"}, {}, {"device_id": "phone-1"}):
+            body = assert_problem(client.post(URL, json={"token": token, **payload}), 409)
+            assert body["type"].endswith("station-closed")
+    assert counted(app) == (1, 1)
+
+
+def test_respelt_device_ids_are_one_device_and_blank_ids_are_refused(app, client, poster):
+    token = poster[0]
+    with time_machine.travel(T0, tick=False):
+        assert client.post(URL, json={"token": token, "device_id": "Phone-1"}).status_code == 201
+        for respelt in ("phone-1", " PHONE-1 ", "ｐｈｏｎｅ－１"):
+            response = client.post(URL, json={"token": token, "device_id": respelt})
+            assert response.status_code == 200 and response.get_json()["duplicate"] is True
+        for blank in (" ", "\u3000", "\t\n"):
+            assert_problem(client.post(URL, json={"token": token, "device_id": blank}), 400)
+    assert counted(app) == (1, 1)
 
 
 def test_openapi_documents_the_checkin_schemas(client):
@@ -268,7 +317,7 @@ def test_openapi_documents_the_checkin_schemas(client):
         "undo_until",
     }
     delete = doc["paths"]["/api/v1/checkins/{checkin_id}"]["delete"]
-    assert {"204", "404", "409", "410"} <= set(delete["responses"])
+    assert {"204", "404", "410"} <= set(delete["responses"]) and "409" not in delete["responses"]
 
 
 def test_a_write_failing_half_way_leaves_nothing_and_frees_the_connection(app, client, poster, monkeypatch):

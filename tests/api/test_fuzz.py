@@ -1,6 +1,7 @@
 """Property-based robustness of the whole JSON API: schemathesis drives every documented operation."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 import schemathesis
@@ -29,7 +30,7 @@ def seeded(app):
         ]
         live = posters.create_poster(stations[0])
         retired = posters.create_poster(stations[1])
-        posters.rotate(stations[1], None)
+        posters.rotate(stations[1], None, grace=timedelta(0))
         staff = accounts.create_user("fuzz-staff", "fuzz-password-123", "staff", region="520000")
         token = accounts.issue_token(staff)
         dataset.bump()

@@ -106,12 +106,17 @@ def test_nearest_max_distance_and_open_now(client, guizhou):
 def test_nav_links_are_right_for_their_systems(client, guizhou):
     (s,) = client.get(NEAREST + "?lat=27.3&lon=105.29&limit=1").get_json()["stations"]
     amap = parse_qs(urlsplit(s["nav"]["amap"]).query)
-    assert amap["coordinate"] == ["wgs84"] and amap["position"] == ["105.2958,27.2966"]
+    lon, lat, _name = amap["to"][0].split(",")
+    assert amap["coordinate"] == ["gaode"] and amap["mode"] == ["ride"]
+    assert geodesic(coords.gcj02_to_wgs84(float(lat), float(lon)), (27.2966, 105.2958)).meters < 0.1
     baidu = parse_qs(urlsplit(s["nav"]["baidu"]).query)
-    assert baidu["coord_type"] == ["wgs84"] and baidu["location"] == ["27.2966,105.2958"] and baidu["src"]
+    assert baidu["coord_type"] == ["wgs84"] and baidu["mode"] == ["riding"] and baidu["src"]
+    assert baidu["destination"][0].startswith("latlng:27.2966,105.2958|name:")
     apple = parse_qs(urlsplit(s["nav"]["apple"]).query)
-    lat, lon = map(float, apple["ll"][0].split(","))
+    lat, lon = map(float, apple["daddr"][0].split(","))
     assert geodesic(coords.gcj02_to_wgs84(lat, lon), (27.2966, 105.2958)).meters < 0.05
+    marker = parse_qs(urlsplit(s["nav"]["amap_marker"]).query)
+    assert marker["coordinate"] == ["wgs84"] and marker["position"] == ["105.2958,27.2966"]
 
 
 BAD_NEAREST = [

@@ -114,6 +114,30 @@ def test_bad_questions_are_problem_json(client, world, params, status):
     assert problem["status"] == status and problem["detail"]
 
 
+def test_days_outside_2000_to_2100_are_a_400_problem_not_a_500(client, world):
+    headers = {"Authorization": f"Bearer {world['tokens']['admin']}"}
+    for query in (
+        {"to": "9999-12-31"},
+        {"from": "0001-01-01", "to": "0001-01-31"},
+        {"to": "0001-01-05"},
+        {"from": "1999-12-31", "to": "2000-01-05"},
+        {"from": "2100-12-01", "to": "2101-01-01"},
+    ):
+        response = client.get(URL, query_string=query, headers=headers)
+        assert response.status_code == 400, query
+        assert response.content_type == "application/problem+json"
+        problem = response.get_json()
+        assert problem["type"].endswith("/invalid-query") and "2000-01-01" in problem["detail"], query
+    for query, days in (
+        ({"from": "2000-01-01", "to": "2000-01-31"}, ("2000-01-01", "2000-01-31")),
+        ({"from": "2100-12-01", "to": "2100-12-31"}, ("2100-12-01", "2100-12-31")),
+        # The default start (29 days before `to`) stops at the window's first day.
+        ({"to": "2000-01-10"}, ("2000-01-01", "2000-01-10")),
+    ):
+        body = client.get(URL, query_string={**query, "group_by": "day"}, headers=headers).get_json()
+        assert (body["from"], body["to"], body["total"]) == (*days, 0), query
+
+
 def test_answer_shape_keys_labels_and_language(client, world):
     token = world["tokens"]["admin"]
     body = get(client, token, group_by="station", region="520103").get_json()

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from stationfinder.extensions import db
 from stationfinder.models import AuditEntry, Station
 from tests.factories import PASSWORD, StationFactory, UserFactory
-from tests.staff import csrf_token, login, station_form
+from tests.staff import csrf_token, login, shown_form, station_form
 
 STATION = station_form(region_code="520102")
 
@@ -89,7 +89,13 @@ def test_station_forms_work_with_the_token(app, station_id, form):
         "new": ("/manage/stations/new", "/manage/stations/new"),
         "confirm": (f"/manage/stations/{station_id}", f"/manage/stations/{station_id}/confirm"),
     }[form]
-    data = dict(STATION, name="改过", csrf_token=csrf_token(client, page))
+    if form == "confirm":
+        # Confirming sends the values it was shown; an edited value would be refused as unsaved.
+        with app.app_context():
+            data = shown_form(db.session.get(Station, station_id))
+    else:
+        data = dict(STATION, name="改过")
+    data["csrf_token"] = csrf_token(client, page)
     response = client.post(path, data=data)
     assert response.status_code == 302, response.get_data(as_text=True)
     names, audits = state(app)

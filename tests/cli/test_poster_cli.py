@@ -10,7 +10,7 @@ from stationfinder.extensions import db
 from stationfinder.models import Checkin, CheckinRollup, DeviceDay, DevicePresence, Poster, Station, utcnow
 from stationfinder.services import checkins, posters
 from tests.factories import StationFactory
-from tests.qr import decode_qr, pdf_pages
+from tests.qr import decode_qr, hide_pdf_text_font, pdf_pages
 
 
 @pytest.fixture
@@ -79,6 +79,23 @@ def test_posters_writes_one_page_per_open_station_of_the_region(app, runner, sta
             for ref in ("bj-1", "bj-2")
         ]
     assert [decode_qr(image) for image, _ in pdf_pages(out.read_bytes())] == expected
+
+
+@pytest.mark.parametrize("args", [["poster", "bj-1"], ["posters", "--region", "520500"]])
+def test_pdf_commands_name_the_font_package_when_it_is_missing(runner, stations, tmp_path, monkeypatch, args):
+    hide_pdf_text_font(monkeypatch)
+    out = tmp_path / "x.pdf"
+    result = runner.invoke(args=["stations", *args, "--output", str(out)])
+    assert result.exit_code == 1
+    assert "install Debian's fonts-wqy-microhei" in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_poster_fonts_reports_what_to_install(runner, monkeypatch):
+    assert runner.invoke(args=["stations", "poster-fonts"]).exit_code == 0
+    hide_pdf_text_font(monkeypatch)
+    result = runner.invoke(args=["stations", "poster-fonts"])
+    assert result.exit_code == 1 and "install Debian's fonts-wqy-microhei" in result.output
 
 
 @pytest.mark.parametrize(("region", "message"), [("5205", "6 digits"), ("110000", "no open station")])

@@ -186,3 +186,40 @@ def test_list_shows_role_scope_and_state(app, runner):
         ["mgr", "manager", "GY-1", "yes"],
         ["root", "admin", "all", "yes"],
     ]
+
+
+def test_set_password_checks_the_policy_and_changes_the_password(app, runner):
+    with app.app_context():
+        UserFactory(username="gy")
+        db.session.commit()
+    result = runner.invoke(args=["users", "set-password", "gy"], input=f"{PW}\n{PW}\n")
+    assert result.exit_code == 0 and "changed the password of gy" in result.stdout
+    with app.app_context():
+        assert accounts.authenticate("gy", PW) is not None
+        assert accounts.authenticate("gy", PASSWORD) is None
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        ("woaini1314\n", "list of common passwords"),
+        ("13812345678\n", "only digits"),
+        ("zzzzzzzzzzzz\n", "one character repeated"),
+        ("gy\n", "at least 10"),
+        ("My-gyuser-pass\n", "contain the username"),
+    ],
+)
+def test_set_password_refuses_weak_passwords(app, runner, stdin, message):
+    with app.app_context():
+        UserFactory(username="gyuser")
+        db.session.commit()
+    result = runner.invoke(args=["users", "set-password", "gyuser"], input=stdin)
+    assert result.exit_code != 0 and message in result.output
+    with app.app_context():
+        assert accounts.authenticate("gyuser", PASSWORD) is not None
+
+
+def test_create_refuses_a_common_password(app, runner):
+    result = runner.invoke(args=["users", "create", "gy", "--role", "admin"], input="password123\n")
+    assert result.exit_code != 0 and "list of common passwords" in result.output
+    assert count_users(app) == 0

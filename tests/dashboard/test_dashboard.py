@@ -74,6 +74,8 @@ def test_a_manager_sees_only_their_stations(client, world):
         ({"from": "2025-03-10", "to": "2025-03-01"}, 400, "must not be after"),
         ({"from": "2020-01-01", "to": "2025-03-01"}, 400, "3 years"),
         ({"station": "nope"}, 404, "no station"),
+        ({"from": "0001-01-01", "to": "0001-01-31"}, 400, "between 2000-01-01 and 2100-12-31"),
+        ({"to": "9999-12-31"}, 400, "between 2000-01-01 and 2100-12-31"),
     ],
 )
 def test_bad_filters_get_a_friendly_message(client, world, params, status, text):
@@ -118,3 +120,15 @@ def test_the_line_chart_marks_each_day_only_on_short_ranges(client, world, days,
     # The table under the chart keeps every day either way.
     table = re.search(r'data-table="days".*?</table>', html, re.S).group(0)
     assert table.count("<tr>") == days + 1
+
+
+def test_the_daily_average_shows_a_quiet_station(client, world):
+    # gy-nanming-2 has one check-in: over 30 days one decimal showed it as 0.0.
+    login(client, "admin")
+    query = {"from": "2025-02-09", "to": "2025-03-10", "station": "gy-nanming-2", "lang": "en"}
+    html = client.get("/dashboard/", query_string=query).get_data(as_text=True)
+    assert figure(html, "count") == 1
+    card = re.search(r'data-figure="per_day".*?data-value="([^"]*)">([^<]*)<', html, re.S)
+    assert card.groups() == ("0.033", "0.033")
+    summary = client.get("/dashboard/export/summary.csv", query_string=query).data.decode("utf-8-sig")
+    assert "Check-ins per day,0.033,0.0," in summary

@@ -4,11 +4,10 @@ Nothing here skips: a missing chromium or Playwright fails the tests, as a broke
 rider page would.
 """
 
-import threading
-
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+
+from tests.e2e.server import serve
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -44,13 +43,9 @@ def browser():
 @pytest.fixture
 def live_server(app):
     """Serve the test app on a free 127.0.0.1 port from a thread; return its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    # `phone` and the other browser fixtures need this one, so pytest closes their contexts first.
+    with serve(app) as base_url:
+        yield base_url
 
 
 class Phone:
@@ -90,6 +85,9 @@ class Phone:
         return page
 
     def close(self):
+        """Let every page finish loading (the map's scripts load late), then close the context."""
+        for page in self.context.pages:
+            page.wait_for_load_state("networkidle")
         self.context.close()
 
 

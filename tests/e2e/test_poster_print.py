@@ -11,7 +11,7 @@ from stationfinder.extensions import db
 from stationfinder.models import Station
 from stationfinder.services import posters
 from tests.factories import PASSWORD, StationFactory, UserFactory
-from tests.qr import decode_qr, pdf_pages
+from tests.qr import blank_bands, decode_qr, pdf_pages, zbar_decode
 
 pytestmark = pytest.mark.e2e
 
@@ -97,10 +97,23 @@ def test_printing_gives_one_a4_page_with_only_the_poster(app, page, station_id):
     assert code in text and "更换海报" not in text  # the controls are screen-only
 
 
+def test_the_printed_page_still_scans_with_a_blank_band_on_every_fold_line(app, page, station_id):
+    page.goto(f"/manage/stations/{station_id}/poster")
+    url, _ = current_url(app, station_id)
+    page.emulate_media(media="print")
+    [(image, _)] = pdf_pages(page.pdf(prefer_css_page_size=True, print_background=True), dpi=150)
+    # Creased in half and in thirds, each crease a 5 mm band without toner.
+    creased = blank_bands(image, (1 / 3, 1 / 2, 2 / 3), 5.0, 150)
+    assert zbar_decode(creased) == [url]
+
+
 def test_rotate_from_the_page_replaces_the_qr(app, page, station_id):
     page.goto(f"/manage/stations/{station_id}/poster")
     old_url, old_code = current_url(app, station_id)
-    page.get_by_role("button", name="更换海报（生成新二维码）").click()
+    page.get_by_role("link", name="更换海报（生成新二维码）").click()
+    page.get_by_label("立即失效：海报被复制或滥用。").check()
+    page.get_by_label("我明白：已张贴的海报将全部失效。").check()
+    page.get_by_role("button", name="确认更换海报").click()
     page.get_by_text("旧二维码已失效").wait_for()
     new_url, new_code = current_url(app, station_id)
     assert new_url != old_url and new_code in page.locator("[data-short-code]").inner_text()

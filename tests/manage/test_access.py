@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from stationfinder.extensions import db
 from stationfinder.models import AuditEntry, Station, User
 from tests.factories import StationFactory
-from tests.staff import MAY_MANAGE, STATIONS, USERS, login, station_form
+from tests.staff import MAY_MANAGE, STATIONS, USERS, login, shown_form, station_form
 
 ACTIONS = ("list", "edit_get", "edit_post", "history", "confirm")
 
@@ -31,7 +31,9 @@ def do(client, action: str, station_id: int, key: str):
     if action == "edit_post":
         response = client.post(f"/manage/stations/{station_id}", data=edit_form("renamed", STATIONS[key]))
     else:
-        response = client.post(f"/manage/stations/{station_id}/confirm")
+        with client.application.app_context():
+            shown = shown_form(db.session.get(Station, station_id))
+        response = client.post(f"/manage/stations/{station_id}/confirm", data=shown)
     return response, response.status_code == 302 and "/login" not in response.headers["Location"]
 
 

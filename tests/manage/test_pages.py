@@ -11,7 +11,7 @@ from stationfinder.extensions import db
 from stationfinder.geo.coords import from_wgs84, to_wgs84
 from stationfinder.models import AuditEntry, Station
 from tests.factories import StationFactory, UserFactory
-from tests.staff import login, station_form
+from tests.staff import login, shown_form, station_form
 
 HOSTILE = '<img src=x onerror=alert(1)>"'
 LAT, LON = 27.3009, 105.2863
@@ -72,7 +72,7 @@ def test_edit_form_in_chinese_with_amenity_icons(app, client):
         "确认信息无误",
     ):
         assert label in body, label
-    assert "Mo-Fr 08:00-20:00; Sa,Su 09:00-18:00" in body and "周一至周日" in body
+    assert "周一至周五 08:00-20:00；周六、周日 10:00-18:00" in body and "Mo-Fr 08:00-20:00; Sa,Su" in body
     assert re.search(r'value="air_conditioning" checked>\s*<span aria-hidden="true">❄️</span> 空调', body)
     assert re.search(r'value="drinking_water">\s*<span aria-hidden="true">🚰</span> 饮用水', body)
     assert 'id="position-map"' in body and "hidden" in body.split('id="position-map"')[1].split(">")[0]
@@ -183,7 +183,9 @@ def test_confirm_button_sets_last_verified(app, client):
     login(client, "bj_manager")
     body = client.get(f"/manage/stations/{station_id}").get_data(as_text=True)
     assert "这些信息还从未核实过" in body
-    response = client.post(f"/manage/stations/{station_id}/confirm")
+    response = client.post(
+        f"/manage/stations/{station_id}/confirm", data=shown_form(get_station(app, station_id))
+    )
     assert response.status_code == 302
     assert get_station(app, station_id).last_verified_at is not None
     body = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -266,6 +268,24 @@ def test_list_pages_and_search(app, client):
     assert "七星关24" in second and "上一页" in second
     found = client.get("/manage/", query_string={"q": "七星关07"}).get_data(as_text=True)
     assert "共 1 个驿站" in found
+
+
+def test_a_page_past_the_end_shows_the_last_page(app, client):
+    seed(app)
+    with app.app_context():
+        for n in range(25):
+            StationFactory(name=f"七星关{n:02d}", region_code="520502")
+        db.session.commit()
+    login(client, "bj_staff")
+    # A page number beyond any integer the database takes was a 500.
+    for page in ("3", "2147483648", "9223372036854775808", "99999999999999999999", "9" * 400):
+        response = client.get("/manage/", query_string={"page": page})
+        assert response.status_code == 200, page
+        body = response.get_data(as_text=True)
+        assert "第 2 页，共 2 页" in body and "七星关24" in body, page
+    for page in ("0", "-99999999999999999999", "abc", ""):
+        body = client.get("/manage/", query_string={"page": page}).get_data(as_text=True)
+        assert "第 1 页，共 2 页" in body, page
 
 
 def test_staff_nav(app, client):

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from stationfinder.extensions import db
 from stationfinder.models import AuditEntry, Poster, User
 from stationfinder.services import posters
+from tests.qr import hide_pdf_text_font
 from tests.staff import MAY_MANAGE, STATIONS, USERS, csrf_token, login, make_world
 
 # Printing follows the same rule as editing: whoever may manage a station may print its posters.
@@ -31,7 +32,7 @@ def test_access_matrix(app, client, world, username, key, action):
     if action == "page":
         response = client.get(base)
     elif action == "rotate":
-        response = client.post(base + "/rotate")
+        response = client.post(base + "/rotate", data={"understood": "yes"})
     else:
         response = client.get(f"{base}.{action}")
     if key in MAY_PRINT[username]:
@@ -82,12 +83,26 @@ def test_downloads_have_the_right_types(client, world):
         assert f'filename="poster-{world["gy"]}.{fmt}"' in response.headers["Content-Disposition"]
 
 
+@pytest.mark.parametrize("path", ["/manage/stations/{gy}/poster.pdf", "/manage/posters?region=520000"])
+def test_pdf_without_its_fonts_is_a_503_page_not_a_crash(client, world, monkeypatch, caplog, path):
+    login(client, "admin")
+    hide_pdf_text_font(monkeypatch)
+    response = client.get(path.format(gy=world["gy"]))
+    assert response.status_code == 503 and response.mimetype == "text/html"
+    assert "缺少 PDF 需要嵌入的字体" in response.get_data(as_text=True)
+    assert "fonts-wqy-microhei" in caplog.text, "the log tells the administrator what to install"
+    # The other formats need no embedded font and still download.
+    assert client.get(f"/manage/stations/{world['gy']}/poster.png").status_code == 200
+
+
 def test_rotate_makes_a_new_poster_and_the_old_token_answers_410(app, client, world):
     login(client, "manager_gy")
     client.get(f"/manage/stations/{world['gy']}/poster")
     with app.app_context():
         old = db.session.scalars(sa.select(Poster)).one().token
-    response = client.post(f"/manage/stations/{world['gy']}/poster/rotate")
+    response = client.post(
+        f"/manage/stations/{world['gy']}/poster/rotate", data={"understood": "yes", "old_posters": "stop_now"}
+    )
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert old not in page and "旧二维码已失效" in page
@@ -106,7 +121,8 @@ def test_rotate_needs_a_csrf_token(app_factory, world):
     client.get(page)
     assert client.post(page + "/rotate").status_code == 400
     assert poster_count(app) == 1
-    assert client.post(page + "/rotate", data={"csrf_token": csrf_token(client, page)}).status_code == 303
+    token = csrf_token(client, page + "/rotate")
+    assert client.post(page + "/rotate", data={"csrf_token": token, "understood": "yes"}).status_code == 303
     assert poster_count(app) == 2
 
 

@@ -37,6 +37,16 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
+def tap(client, token: str, **data):
+    """POST the check-in form, check it answers 303 to a confirmation URL, and return that page."""
+    response = client.post(f"/c/{token}", data=data)
+    assert response.status_code == 303, response.status_code
+    assert response.location.startswith((f"/c/{token}/done/", f"/c/{token}/again/"))
+    page = client.get(response.location)
+    assert page.status_code == 200 and "data-checkin-done" in text(page)
+    return page
+
+
 def test_get_names_the_station_and_records_nothing(app, client, poster):
     token, _ = poster
     for agent in ("Mozilla/5.0 (Linux; Android 10) MicroMessenger/8.0", "WhatsApp/2.23", "Googlebot/2.1"):
@@ -88,31 +98,33 @@ def test_tap_records_once_and_confirms_with_the_local_time(app, client, poster):
     token, station_id = poster
     client.get(f"/c/{token}")
     with time_machine.travel(T0, tick=False):
-        response = client.post(f"/c/{token}", data={"category": "courier"})
-    assert response.status_code == 201
-    assert "14:05" in text(response) and "撤销" in text(response)
+        response = tap(client, token, category="courier")
+    assert "/done/" in response.request.path
+    assert "14:05" in text(response) and "撤销" in text(response) and "签到成功" in text(response)
     with time_machine.travel(T0 + timedelta(minutes=10), tick=False):
-        again = client.post(f"/c/{token}", data={"category": "courier"})
-    assert again.status_code == 200 and "14:05" in text(again)
+        again = tap(client, token, category="courier")
+    assert "/again/" in again.request.path and "14:05" in text(again) and "只计一次" in text(again)
     rows = checkins(app)
     assert len(rows) == 1 and rows[0].station_id == station_id and rows[0].category == "courier"
     assert rows[0].device_hash and client.get_cookie(DEVICE_COOKIE).value not in rows[0].device_hash
 
 
-def test_tap_without_a_cookie_gets_one_and_can_still_undo(app, client, poster):
+def test_tap_without_a_cookie_counts_anonymously_and_gets_a_cookie_for_the_next(app, client, poster):
     token, _ = poster
-    response = client.post(f"/c/{token}", data={})
-    assert response.status_code == 201 and client.get_cookie(DEVICE_COOKIE) is not None
-    checkin_id = checkins(app)[0].id
-    response = client.post(f"/c/{token}/undo", data={"checkin": str(checkin_id)})
-    assert response.status_code == 200 and checkins(app) == []
+    response = tap(client, token)
+    assert client.get_cookie(DEVICE_COOKIE) is not None
+    # No id was made up for it: a made-up id per tap would count every tap as another rider.
+    assert [c.device_hash for c in checkins(app)] == [None]
+    assert "data-undo-form" not in text(response)
+    again = tap(client, token)
+    assert "/done/" in again.request.path and len(checkins(app)) == 2
+    assert checkins(app)[1].device_hash is not None
+    assert "/again/" in tap(client, token).request.path  # now deduplicated by its cookie
+    assert len(checkins(app)) == 2
 
 
 def test_unknown_group_is_ignored_not_an_error(app, client, poster):
-    assert (
-        client.post(f"/c/{poster[0]}", data={"category": "astronaut", "lat": "nan", "lon": "x"}).status_code
-        == 201
-    )
+    assert "/done/" in tap(client, poster[0], category="astronaut", lat="nan", lon="x").request.path
     assert checkins(app)[0].category is None and checkins(app)[0].near_station is None
 
 
@@ -128,13 +140,13 @@ def test_undo_is_offered_and_works_within_the_window_only(app, client, poster):
     token, _ = poster
     client.get(f"/c/{token}")
     with time_machine.travel(T0, tick=False):
-        done = text(client.post(f"/c/{token}", data={}))
+        done = text(tap(client, token))
     checkin_id = re.search(r'name="checkin" value="(\d+)"', done).group(1)
     with time_machine.travel(T0 + timedelta(minutes=6), tick=False):
         late = client.post(f"/c/{token}/undo", data={"checkin": checkin_id})
     assert late.status_code == 410 and len(checkins(app)) == 1
     with time_machine.travel(T0 + timedelta(minutes=31), tick=False):
-        second = text(client.post(f"/c/{token}", data={}))
+        second = text(tap(client, token))
     second_id = re.search(r'name="checkin" value="(\d+)"', second).group(1)
     with time_machine.travel(T0 + timedelta(minutes=33), tick=False):
         undone = client.post(f"/c/{token}/undo", data={"checkin": second_id})
@@ -144,19 +156,24 @@ def test_undo_is_offered_and_works_within_the_window_only(app, client, poster):
 def test_another_phone_cannot_undo(app, app_factory, poster):
     token, _ = poster
     mine, theirs = app.test_client(), app.test_client()
+    mine.get(f"/c/{token}")
     mine.post(f"/c/{token}", data={})
     theirs.get(f"/c/{token}")
     checkin_id = checkins(app)[0].id
-    for value in (str(checkin_id), "abc", "99999999999999999999", ""):
+    assert checkins(app)[0].device_hash is not None
+    answers = set()
+    for value in (str(checkin_id), str(checkin_id + 1), "abc", "99999999999999999999", ""):
         response = theirs.post(f"/c/{token}/undo", data={"checkin": value})
-        assert response.status_code in (404, 409)
+        answers.add((response.status_code, text(response)))
+    # Someone else's check-in reads exactly as one that does not exist.
+    assert len(answers) == 1 and answers.pop()[0] == 404
     assert len(checkins(app)) == 1
 
 
 def test_rotated_poster_shows_a_clear_410_page_in_chinese(app, client, poster):
     token, station_id = poster
     with app.app_context():
-        posters.rotate(db.session.get(Station, station_id), None)
+        posters.rotate(db.session.get(Station, station_id), None, grace=timedelta(0))
         db.session.commit()
     for response in (client.get(f"/c/{token}"), client.post(f"/c/{token}", data={})):
         assert response.status_code == 410
@@ -190,7 +207,32 @@ def test_csrf_is_required_for_the_tap_and_the_undo(app_factory, poster):
     assert response.status_code == 400 and ">签到<" in text(response)  # asked to tap again, not an error page
     assert checkins(app) == []
     response = client.post(f"/c/{token}", data={"csrf_token": csrf_token(client, f"/c/{token}")})
-    assert response.status_code == 201
+    assert response.status_code == 303
     checkin_id = checkins(app)[0].id
     assert client.post(f"/c/{token}/undo", data={"checkin": str(checkin_id)}).status_code == 400
     assert len(checkins(app)) == 1
+
+
+@pytest.mark.parametrize("status", ["closed", "temporarily_closed"])
+def test_a_closed_station_says_so_counts_nothing_and_points_to_open_ones(app, client, status):
+    with app.app_context():
+        shut = StationFactory(name="关了的驿站", status=status, lat=26.6, lon=106.7)
+        near = StationFactory(name="近处驿站", lat=26.601, lon=106.7)
+        StationFactory(name="远处驿站", lat=26.9, lon=106.7)
+        StationFactory(name="也关了", status="closed", lat=26.6005, lon=106.7)
+        StationFactory(name="夜里不开", opening_hours="Mo-Su 00:00-00:01", lat=26.6002, lon=106.7)
+        token = posters.current_poster(shut).token
+        near_ref = near.ref
+        db.session.commit()
+    with time_machine.travel(T0, tick=False):
+        page = client.get(f"/c/{token}")
+        tap = client.post(f"/c/{token}", data={})
+    assert page.status_code == 200 and "关了的驿站" in text(page)
+    assert 'name="csrf_token"' not in text(page)  # no check-in button to tap
+    assert tap.status_code == 409
+    body = text(tap)
+    assert "不计数" in body or "暂时不能" in body
+    # The nearest station open now comes first; closed and shut-for-the-night ones are not offered.
+    assert f"/stations/{near_ref}" in body and body.index("近处驿站") < body.index("远处驿站")
+    assert "也关了" not in body and "夜里不开" not in body
+    assert checkins(app) == []

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, CheckinRollup, DeviceDay, DevicePresence
 from stationfinder.services import checkins, fold, posters, rollups
-from stationfinder.services.errors import Forbidden, Gone, InvalidInput, NotFound
+from stationfinder.services.errors import Closed, Forbidden, Gone, InvalidInput, NotFound
 from tests.factories import StationFactory
 
 # 10:00 in Shanghai.
@@ -158,6 +158,8 @@ def test_near_flag_keeps_only_whether_the_rider_was_within_300_m(ctx):
     ("device", "category", "near"),
     [
         ("", None, None),
+        (" ", None, None),
+        ("\u3000\t ", None, None),
         ("x" * 129, None, None),
         ("bad\nid", None, None),
         ("ok", "pilot", None),
@@ -171,10 +173,33 @@ def test_invalid_input_is_refused_and_nothing_is_written(ctx, device, category, 
     assert count(Checkin) == 0 and count(DevicePresence) == 0
 
 
+@pytest.mark.parametrize("respelt", ["PHONE-1", " phone-1 ", "ｐｈｏｎｅ－１", "Phone-1\u3000"])
+def test_ids_differing_by_case_space_or_width_are_one_device(ctx, respelt):
+    token = token_of(StationFactory())
+    first, _ = checkins.record(token, "phone-1", None, now=T0)
+    again, duplicate = checkins.record(token, respelt, None, now=T0 + timedelta(minutes=1))
+    assert duplicate and again.id == first.id
+    assert checkins.normalize_device_id(respelt) == "phone-1"
+    # The undo accepts the id however it is spelt, since it is the same device.
+    checkins.undo(first.id, respelt, now=T0 + timedelta(minutes=2))
+    assert count(Checkin) == 0
+
+
+@pytest.mark.parametrize("status", ["closed", "temporarily_closed"])
+def test_a_closed_station_counts_nothing(ctx, status):
+    station = StationFactory(status=status, region_code="520502")
+    token = token_of(station)
+    for device in ("phone-1", None):
+        with pytest.raises(Closed):
+            checkins.record(token, device, None, now=T0)
+    assert count(Checkin) == 0 and count(DevicePresence) == 0 and count(DeviceDay) == 0
+    assert rollup_totals()["count"] == 0
+
+
 def test_unknown_and_rotated_posters(ctx):
     station = StationFactory()
     old = token_of(station)
-    posters.rotate(station, None)
+    posters.rotate(station, None, grace=timedelta(0), now=T0)
     with pytest.raises(NotFound):
         checkins.record("no-such-token-000000000", "a", None, now=T0)
     with pytest.raises(Gone):

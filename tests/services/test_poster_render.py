@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from stationfinder.amenities import to_mask
-from stationfinder.services import poster_render, posters
+from stationfinder.services import poster_pdf, poster_render, posters
 from tests.factories import StationFactory
 from tests.qr import decode_qr, pdf_pages
 
@@ -32,7 +32,7 @@ def station_poster(app):
 
 def test_pdf_is_one_a4_page_whose_qr_decodes_to_the_checkin_url(station_poster):
     station, poster = station_poster
-    body = poster_render.pdf(station, poster, BASE)
+    body = poster_pdf.pdf(station, poster, BASE)
     assert body.startswith(b"%PDF")
     doc = pdfium.PdfDocument(body)
     width, height = doc[0].get_size()
@@ -102,7 +102,7 @@ def test_qr_uses_error_correction_h(station_poster):
 
 def test_qr_survives_a_crease_across_the_middle(station_poster):
     station, poster = station_poster
-    image = pdf_pages(poster_render.pdf(station, poster, BASE))[0][0].convert("L")
+    image = pdf_pages(poster_pdf.pdf(station, poster, BASE))[0][0].convert("L")
     gray = np.array(image)
     points = cv2.QRCodeDetector().detect(gray)[1].reshape(-1, 2)
     left, top = points.min(axis=0).astype(int)
@@ -116,7 +116,7 @@ def test_qr_survives_a_crease_across_the_middle(station_poster):
 def test_bulk_pdf_has_a_page_per_station_each_with_its_own_qr(app):
     with app.app_context():
         stations = [StationFactory(name=f"驿站 {i}") for i in range(3)]
-        body = poster_render.posters_pdf(stations, BASE)
+        body = poster_pdf.posters_pdf(stations, BASE)
         urls = [posters.checkin_url(posters.current_poster(s, create=False), BASE) for s in stations]
     pages = pdf_pages(body)
     assert [decode_qr(image) for image, _ in pages] == urls

@@ -3,6 +3,7 @@
 import base64
 import math
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -79,7 +80,7 @@ def test_rotate_retires_the_old_token_and_audits_who_did_it(ctx):
     station = StationFactory()
     user = UserFactory(admin=True)
     old = posters.current_poster(station)
-    new = posters.rotate(station, user)
+    new = posters.rotate(station, user, grace=timedelta(0))
     assert new.token != old.token and new.short_code != old.short_code
     assert old.retired_at is not None
     with pytest.raises(Gone):
@@ -90,7 +91,10 @@ def test_rotate_retires_the_old_token_and_audits_who_did_it(ctx):
     assert posters.current_poster(station, create=False).id == new.id
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "poster_rotate")).one()
     assert entry.user_id == user.id and entry.station_id == station.id
-    assert entry.changes == {"poster": [old.short_code, new.short_code]}
+    assert entry.changes == {
+        "poster": [old.short_code, new.short_code],
+        "old_posters_until": [None, old.retired_at.isoformat()],
+    }
     # The token itself never goes into the audit history.
     assert old.token not in str(entry.changes)
 

@@ -41,7 +41,9 @@ def test_nothing_identifying_is_stored(app, client):
     client.get(f"/c/{token}", headers=headers, environ_base=environ)
     page_device = client.get_cookie(DEVICE_COOKIE).value
     form = {"category": "other", "lat": str(RIDER_LAT), "lon": str(RIDER_LON)}
-    assert client.post(f"/c/{token}", data=form, headers=headers, environ_base=environ).status_code == 201
+    tapped = client.post(f"/c/{token}", data=form, headers=headers, environ_base=environ)
+    assert tapped.status_code == 303 and "/done/" in tapped.location
+    assert client.get(tapped.location, headers=headers, environ_base=environ).status_code == 200
     checkin_id = client.post("/api/v1/checkins", json=dict(body, device_id="second-phone-abc")).get_json()
     client.delete(f"/api/v1/checkins/{checkin_id['checkin']['id']}", json={"device_id": "second-phone-abc"})
 

@@ -238,4 +238,8 @@ def test_list_is_scoped_searchable_and_paged(ctx):
     assert [s.name for s in station_admin.list_stations(admin, q="50%").items] == ["毕节站"]
     assert station_admin.list_stations(admin, q="5%").total == 0
     assert station_admin.list_stations(admin, q="520502").total == 1
-    assert station_admin.list_stations(admin, page=99).items == []
+    # A page past the end (or beyond any database integer) is the last page; NUL matches nothing.
+    for page in (99, 10**20):
+        late = station_admin.list_stations(admin, page=page)
+        assert (late.page, late.pages, len(late.items)) == (2, 2, 6)
+    assert station_admin.list_stations(admin, q="毕\x00节").total == 0

@@ -1,3 +1,4 @@
+import csv
 import io
 import json
 from datetime import UTC, datetime
@@ -379,3 +380,25 @@ def test_geojson_export_is_wgs84_point_features(app):
         assert r1["properties"]["coord_system"] == "wgs84"
         assert r1["properties"]["amenities"] == ["seating", "charging", "locker"]
         assert r1["properties"]["last_verified_at"] == "2024-06-01T03:04:05+00:00"
+
+
+def test_csv_export_keeps_formulas_inert_and_imports_them_back(app):
+    with app.app_context():
+        StationFactory(
+            ref="F1", name='=HYPERLINK("http://evil.test","x")', address="@贵阳", phone="+86 851 1234567"
+        )
+        StationFactory(ref="F2", name="'引号开头", address="-1+1", phone="-")
+        StationFactory(ref="F3", name="＝全角", address="＋全角")
+        db.session.commit()
+        original = _snapshot()
+        out = io.StringIO(newline="")
+        station_export.export_csv(out)
+        cells = [cell for row in csv.reader(io.StringIO(out.getvalue())) for cell in row]
+        assert [cell for cell in cells if cell.lstrip()[:1] in tuple("=+-@＝＋－＠")] == []
+        for escaped in ('\'=HYPERLINK("http://evil.test","x")', "'@贵阳", "'+86 851 1234567", "''引号开头"):
+            assert escaped in cells
+        assert {"'-1+1", "'-", "'＝全角", "'＋全角"} <= set(cells)
+        db.session.execute(sa.delete(Station))
+        db.session.commit()
+        assert run_import(out.getvalue()).created == 3
+        assert _snapshot() == original

@@ -161,7 +161,9 @@ def test_to_dict_has_the_api_shape(ctx):
     assert out["status"] == "open"
     assert out["area_m2"] == 160 and out["seats"] is None
     assert out["last_verified_at"] == "2026-05-01T04:00:00Z"
-    assert set(out["nav"]) == {"amap", "baidu", "apple"}
-    amap = parse_qs(urlsplit(out["nav"]["amap"]).query)
+    assert set(out["nav"]) == {"amap", "baidu", "apple", "amap_marker", "baidu_marker"}
+    amap = parse_qs(urlsplit(out["nav"]["amap_marker"]).query)
     assert amap["position"] == ["105.2958,27.2966"] and amap["name"] == ["毕城红骑手服务中心"]
+    # Open 08:00-22:00 and it is 10:00: the closing is 12 hours away.
+    assert (out["closes_at"], out["closes_in_min"]) == ("22:00", 720)
     assert stations.to_dict(station)["distance_m"] is None
