@@ -3,8 +3,6 @@
 import io
 import xml.etree.ElementTree as ET
 
-import cv2
-import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image
@@ -98,19 +96,6 @@ def test_qr_uses_error_correction_h(station_poster):
     weak.add_data(url)
     weak.make(fit=True)
     assert poster_render.qr_matrix(url) == strong.get_matrix() != weak.get_matrix()
-
-
-def test_qr_survives_a_crease_across_the_middle(station_poster):
-    station, poster = station_poster
-    image = pdf_pages(poster_pdf.pdf(station, poster, BASE))[0][0].convert("L")
-    gray = np.array(image)
-    points = cv2.QRCodeDetector().detect(gray)[1].reshape(-1, 2)
-    left, top = points.min(axis=0).astype(int)
-    right, bottom = points.max(axis=0).astype(int)
-    # A white band (a fold that lost its toner) across 6 % of the code's height.
-    middle, band = (top + bottom) // 2, max(2, (bottom - top) * 6 // 100)
-    gray[middle - band // 2 : middle + band // 2, left:right] = 255
-    assert decode_qr(Image.fromarray(gray)) == f"{BASE}/c/{poster.token}"
 
 
 def test_bulk_pdf_has_a_page_per_station_each_with_its_own_qr(app):
