@@ -27,8 +27,10 @@ from stationfinder.services.stations import local_zone
 
 log = logging.getLogger(__name__)
 
-# Any constant: PostgreSQL advisory locks are named by a 64-bit number.
-_LOCK_KEY = 0x5F_F01D_2011
+# Any constant. Advisory locks are database-wide, so the second key names the schema: apps (and
+# test runs) in other schemas of the same database have rollups of their own and must not wait for,
+# or skip a fold because of, each other's.
+_LOCK_KEY = 0x5F_F01D
 # Rows claimed per transaction, so a long backlog never makes one huge transaction.
 CHUNK = 5000
 _ANY_PENDING = sa.select(Checkin.id).where(Checkin.pending).limit(1)
@@ -45,7 +47,7 @@ def lock(*, wait: bool = True) -> bool:
             session.connection(execution_options=IMMEDIATE)
         return True
     function = sa.func.pg_advisory_xact_lock if wait else sa.func.pg_try_advisory_xact_lock
-    got = session.execute(sa.select(function(_LOCK_KEY))).scalar()
+    got = session.execute(sa.select(function(_LOCK_KEY, sa.func.hashtext(sa.func.current_schema())))).scalar()
     return wait or bool(got)
 
 

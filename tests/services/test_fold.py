@@ -1,6 +1,7 @@
 """Folding pending check-ins into the rollups: when workers fold, reads fold first, failures lose nothing."""
 
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -160,3 +161,40 @@ def test_the_cli_folds_what_is_pending(app, runner):
 def test_folding_nothing_writes_nothing(app, wait):
     with app.app_context():
         assert fold.fold(wait=wait) == 0
+
+
+def test_the_fold_lock_belongs_to_one_schema():
+    """Apps in other schemas of one PostgreSQL database never wait for, or skip, each other's folds."""
+    from stationfinder import create_app
+    from tests.conftest import make_config
+
+    url = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    admin = sa.create_engine(url)
+    schemas = [f"t_lock_{uuid.uuid4().hex[:12]}" for _ in range(2)]
+    with admin.begin() as conn:
+        for schema in schemas:
+            conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+
+    def app_on(schema):
+        options = {"connect_args": {"options": f"-csearch_path={schema}"}}
+        return create_app(make_config({"url": url, "engine_options": options}))
+
+    holder, same, other = app_on(schemas[0]), app_on(schemas[0]), app_on(schemas[1])
+    try:
+        with holder.app_context():
+            assert fold.lock(wait=False)
+            with same.app_context():
+                assert not fold.lock(wait=False)  # the one rollup writer of this schema is busy
+                db.session.rollback()
+            with other.app_context():
+                assert fold.lock(wait=False)
+                db.session.rollback()
+            db.session.rollback()
+    finally:
+        for app in (holder, same, other):
+            with app.app_context():
+                db.engine.dispose()
+        with admin.begin() as conn:
+            for schema in schemas:
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
