@@ -178,12 +178,13 @@ def section(results: list[dict], args) -> str:
     )
     lines += [
         "",
-        "A check-in of a new device goes through the database driver (`checkins.check_in`): on SQLite the "
-        "poster lookup, then one `BEGIN IMMEDIATE` transaction with the dedupe upsert on "
-        "`device_presence`, the unique-device rows in `device_day` and the `checkin` row; on PostgreSQL "
-        "one statement in autocommit that also re-checks the poster and station the worker "
-        "remembered (a worker's first check-in at a poster reads it first). Duplicates and the "
-        "first `CHECKIN_DEDUPE_MINUTES` after local midnight take the ORM path. The row is stored "
+        "Every check-in goes through one path, written in SQLAlchemy Core (`services/checkins/`: "
+        "`recording.record`; the views call `check_in`, which commits): on SQLite one `BEGIN IMMEDIATE` "
+        "transaction with the poster lookup, the dedupe upsert on `device_presence`, the unique-device "
+        "rows in `device_day` (one multi-row insert) and the `checkin` row; on PostgreSQL one statement "
+        "that also re-checks the poster and station the worker remembered (a worker's first check-in "
+        "at a poster reads it first). The databases differ only in `writes.py`'s `claim_and_add`. "
+        "The row is stored "
         "pending; each worker folds pending check-ins into the rollup tables in one batch every "
         "`ROLLUP_FOLD_EVERY` check-ins or `ROLLUP_FOLD_SECONDS` (`services/fold.py`; on PostgreSQL one "
         "`INSERT … SELECT FROM unnest(…)` upsert per table), and statistics fold before they "

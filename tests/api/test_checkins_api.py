@@ -9,8 +9,8 @@ from sqlalchemy import event
 
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, CheckinRollup, DeviceDay, Station
-from stationfinder.services import checkins as checkin_service
 from stationfinder.services import fold, posters
+from stationfinder.services.checkins import writes
 from tests.factories import StationFactory
 
 URL = "/api/v1/checkins"
@@ -232,10 +232,14 @@ def test_checkin_writes_in_one_immediate_transaction_or_one_autocommit_statement
     assert client.post(URL, json={"token": token, "device_id": "phone-2"}).status_code == 201
     second = driver_statements[:]
     if database["backend"] == "sqlite":
-        # The poster is read before the write lock is taken; the writes hold it, once, from BEGIN.
-        assert first[0] == ["SELECT", "poster.id"]
-        assert first[1] == ["BEGIN", "IMMEDIATE"]
+        # The write lock is taken at BEGIN, before the poster is read: writers queue, none upgrades a read.
+        assert first[:2] == [["BEGIN", "IMMEDIATE"], ["SELECT", "poster.id"]]
         assert [w for w in first if w[0] == "BEGIN"] == [["BEGIN", "IMMEDIATE"]]
+        assert [w[:2] for w in first[2:-1]] == [
+            ["INSERT", "INTO"],  # device_presence: the dedupe claim
+            ["INSERT", "INTO"],  # device_day: every scope in one multi-row statement
+            ["INSERT", "INTO"],  # checkin
+        ]
         assert first[-1] == ["COMMIT"]
     else:
         # Learning the poster costs one read; after that a check-in is one statement, in autocommit.
@@ -322,17 +326,14 @@ def test_openapi_documents_the_checkin_schemas(client):
 
 def test_a_write_failing_half_way_leaves_nothing_and_frees_the_connection(app, client, poster, monkeypatch):
     token = poster[0]
-    with app.app_context():
-        dialect = db.engine.dialect.name
-    real = checkin_service._driver(dialect)
-    # The last write of the check-in fails, after the claim (SQLite) or inside the statement.
-    broken = real._replace(add="INSERT INTO no_such_table VALUES (1)", claim_and_add="SELECT broken(")
-    monkeypatch.setattr(checkin_service, "_driver", lambda _dialect: broken)
+    # The last write of the check-in fails: after the claim and the scopes (SQLite), or its one statement.
+    monkeypatch.setattr(writes, "_ADD", sa.text("INSERT INTO no_such_table VALUES (1)"))
+    monkeypatch.setattr(writes.PostgreSQLWriter, "_statement", sa.text("SELECT broken("))
     # A server fault, not bad input: a plain 500 problem, no traceback.
     failed = client.post(URL, json={"token": token, "device_id": "phone-1"})
     assert_problem(failed, 500)
     assert "Traceback" not in failed.get_data(as_text=True)
-    monkeypatch.setattr(checkin_service, "_driver", lambda _dialect: real)
+    monkeypatch.undo()
     # Nothing of the failed tap stayed: the same phone counts now, and SQLite's write lock is free.
     assert client.post(URL, json={"token": token, "device_id": "phone-1"}).status_code == 201
     assert counted(app) == (1, 1)
