@@ -307,7 +307,7 @@ NOTES = [
     "SQL, or, for counties, managers and single stations, the "
     "hourly `checkin_rollup` of their few hundred stations. Per-station answers read the per-station "
     "day, month, quarter and calendar-year tables, keyed by province first: each level takes a partial "
-    "unit whole minus the rest when the rest is shorter (`stats_read.station_spans`), so a year to today "
+    "unit whole minus the rest when the rest is shorter (`stats_spans.station_spans`), so a year to today "
     "is about three rows per station (a few days, a month and the year; the days and month still to "
     "come have no rows). Station names of a region are kept per worker and joined to the counts in "
     "Python. The busiest-station ranking of a big area uses the threshold algorithm over the month "

@@ -15,7 +15,7 @@ from stationfinder.models import Checkin, Station
 from stationfinder.services import dataset, regions, stats, stats_dashboard, stats_rank
 from stationfinder.services.accounts import Scope
 from stationfinder.services.errors import Forbidden, InvalidInput, NotFound
-from stationfinder.services.stats_read import split_months, station_spans
+from stationfinder.services.stats_spans import split_months, station_spans
 from tests.factories import StationFactory
 from tests.stats_world import DAY, IDLE_REF, build_world, checkin, refs_in, world_total
 
