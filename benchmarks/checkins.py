@@ -38,7 +38,7 @@ def seed(url: str, stations: int) -> list[str]:
     from stationfinder import create_app
     from stationfinder.extensions import db
     from stationfinder.models import Base, Station
-    from stationfinder.services import posters
+    from stationfinder.services.posters import tokens as posters
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": False})
     with app.app_context():
@@ -60,7 +60,7 @@ def count_rows(url: str) -> tuple[int, int]:
     """Return (Checkin rows, sum of rollup counts) once the check-ins still pending are folded in."""
     from stationfinder import create_app
     from stationfinder.extensions import db
-    from stationfinder.services import fold
+    from stationfinder.services.rollups import fold
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": False})
     with app.app_context():
@@ -196,7 +196,7 @@ def section(results: list[dict], args) -> str:
         "each connection anyway); its CPU per request is about a third of the http.client "
         "generator the tests use. The concurrency "
         "guarantees (one device tapping 32 times at once counts once; nothing lost) are tested in "
-        "`tests/services/test_checkin_concurrency.py` "
+        "`tests/services/checkins/test_checkin_concurrency.py` "
         "against the same gunicorn set-up.",
         "",
     ]

@@ -148,7 +148,7 @@ def child(url: str, engine_options: dict, queries: int, scans: int) -> dict:
 
     from stationfinder import create_app
     from stationfinder.api.schemas import NearestQuery
-    from stationfinder.services import nearest as nearest_service
+    from stationfinder.services.nearest import search as nearest_service
 
     import_s = time.perf_counter() - import_start
     config = {

@@ -6,7 +6,7 @@ from werkzeug.exceptions import Forbidden
 
 from stationfinder.i18n import current_lang
 from stationfinder.models import Role, User
-from stationfinder.services.region_names import name_of
+from stationfinder.services.regions.names import name_of
 
 
 def area_text(user: User) -> str:

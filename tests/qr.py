@@ -9,7 +9,7 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image
 
-from stationfinder.services import poster_fonts
+from stationfinder.services.posters import fonts as poster_fonts
 
 # zbarimg's exit status when it read the image but found no code in it.
 ZBAR_NOTHING_FOUND = 4

@@ -23,7 +23,8 @@ from stationfinder.models import (
     CheckinStationYear,
     Station,
 )
-from stationfinder.services import accounts, checkins, posters
+from stationfinder.services import accounts, checkins
+from stationfinder.services.posters import tokens as posters
 from tests.factories import StationFactory, UserFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -31,7 +31,7 @@ import stationfinder
 from stationfinder import create_app
 from stationfinder.extensions import db
 from stationfinder.models import Station
-from stationfinder.services import posters
+from stationfinder.services.posters import tokens as posters
 
 app = create_app()
 with app.app_context():

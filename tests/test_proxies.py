@@ -7,7 +7,7 @@ from flask import request
 
 from stationfinder.config import ConfigError, from_environ
 from stationfinder.extensions import db
-from stationfinder.services import posters
+from stationfinder.services.posters import tokens as posters
 from tests.factories import StationFactory
 from tests.staff import login
 

@@ -10,7 +10,7 @@ import redis
 
 from benchmarks.liveserver import Gunicorn, request
 from stationfinder.extensions import db
-from stationfinder.services import posters
+from stationfinder.services.posters import tokens as posters
 from tests.conftest import make_config
 from tests.factories import StationFactory
 

@@ -9,7 +9,9 @@ from stationfinder.api.common import Blueprint
 from stationfinder.api.schemas import NearestOut, NearestQuery, StationListOut, StationListQuery, StationOut
 from stationfinder.extensions import limiter
 from stationfinder.geo.coords import to_wgs84
-from stationfinder.services import errors, nearest, stations
+from stationfinder.services import errors
+from stationfinder.services.nearest import search as nearest
+from stationfinder.services.stations import lookup as stations
 
 blp = Blueprint("stations", __name__, url_prefix="/api/v1", description="Rest stations")
 NEAREST_ENDPOINT = "stations.nearest_stations"

@@ -10,8 +10,9 @@ from werkzeug.exceptions import NotFound as NotFoundError
 from stationfinder.api.auth import current_api_user
 from stationfinder.api.common import Blueprint, http_error, json_response
 from stationfinder.i18n import current_lang
-from stationfinder.services import accounts, stats
+from stationfinder.services import accounts
 from stationfinder.services.errors import Forbidden, InvalidInput, NotFound
+from stationfinder.services.stats import groups as stats
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 UNIQUE_NOTE = (

@@ -5,8 +5,8 @@ from flask.cli import AppGroup
 
 from stationfinder.extensions import db
 from stationfinder.services import checkins as checkin_service
-from stationfinder.services import fold
 from stationfinder.services.errors import InvalidInput
+from stationfinder.services.rollups import fold
 
 checkins = AppGroup("checkins", help="Check-in data retention and counting.")
 

@@ -10,9 +10,13 @@ from stationfinder.cli.progress import progress_bar
 from stationfinder.cli.stations import stations
 from stationfinder.extensions import db
 from stationfinder.models import Station, StationStatus
-from stationfinder.services import poster_fonts, poster_pdf, poster_render, posters, regions
 from stationfinder.services.errors import NotFound
-from stationfinder.services.stations import get_station
+from stationfinder.services.posters import fonts as poster_fonts
+from stationfinder.services.posters import pdf as poster_pdf
+from stationfinder.services.posters import render as poster_render
+from stationfinder.services.posters import tokens as posters
+from stationfinder.services.regions import codes as regions
+from stationfinder.services.stations.lookup import get_station
 
 RENDERERS = {"pdf": poster_pdf.pdf, "png": poster_render.png, "svg": poster_render.svg}
 

@@ -9,9 +9,10 @@ from flask.cli import AppGroup, with_appcontext
 
 from stationfinder.cli.progress import progress_bar
 from stationfinder.extensions import db
-from stationfinder.services import demo as demo_service
-from stationfinder.services import station_export, station_import
-from stationfinder.services.station_import import ImportRejected, ImportResult
+from stationfinder.services.stations import demo as demo_service
+from stationfinder.services.stations import export as station_export
+from stationfinder.services.stations import importing as station_import
+from stationfinder.services.stations.importing import ImportRejected, ImportResult
 
 stations = AppGroup("stations", help="Import, export and inspect stations.")
 

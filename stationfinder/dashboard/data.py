@@ -11,8 +11,9 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
 
 from stationfinder.models import StationStatus
-from stationfinder.services import stats, stats_dashboard
-from stationfinder.services.stats import Query, region_label, weekday_label
+from stationfinder.services.stats import dashboard as stats_dashboard
+from stationfinder.services.stats import groups as stats
+from stationfinder.services.stats.groups import Query, region_label, weekday_label
 
 TABLES = {
     "summary": _l("Totals"),

@@ -9,10 +9,11 @@ from flask_login import current_user, login_required
 from stationfinder import errors
 from stationfinder.dashboard import bp, charts, data, exports
 from stationfinder.i18n import current_lang
-from stationfinder.services import accounts, stats
+from stationfinder.services import accounts
 from stationfinder.services.errors import Forbidden, InvalidInput, NotFound
-from stationfinder.services.rollups import NATIONAL
-from stationfinder.services.stats_read import Target
+from stationfinder.services.rollups.counting import NATIONAL
+from stationfinder.services.stats import groups as stats
+from stationfinder.services.stats.read import Target
 from stationfinder.staff_words import area_text
 
 FILTERS = ("from", "to", "region", "station")

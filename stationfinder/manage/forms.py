@@ -16,7 +16,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 
 from stationfinder.amenities import AMENITIES
 from stationfinder.models import StationAccess, StationStatus
-from stationfinder.services import hours
+from stationfinder.services.stations import hours
 
 STATUS_LABELS = {
     StationStatus.OPEN.value: _l("Open"),

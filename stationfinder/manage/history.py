@@ -7,8 +7,9 @@ from flask_babel import lazy_gettext as _l
 from stationfinder.amenities import BY_CODE
 from stationfinder.i18n import current_lang
 from stationfinder.manage.forms import ACCESS_LABELS, COORD_LABELS, STATUS_LABELS
-from stationfinder.services import hours, posters
-from stationfinder.services.stations import local_zone
+from stationfinder.services.posters import tokens as posters
+from stationfinder.services.stations import hours
+from stationfinder.services.stations.lookup import local_zone
 
 # Every action the services write (station_admin, posters); tests/manage/test_history.py runs them all.
 ACTION_LABELS = {

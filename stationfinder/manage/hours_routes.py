@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from stationfinder.manage import bp
 from stationfinder.rider import texts
-from stationfinder.services import hours
+from stationfinder.services.stations import hours
 
 # Past the form's own limit, so an over-long value gets the parser's answer, not a cut-off one.
 MAX_TEXT = 400

@@ -15,11 +15,14 @@ from stationfinder.amenities import BY_CODE
 from stationfinder.extensions import db
 from stationfinder.manage import bp
 from stationfinder.models import Role, Station, StationStatus, utcnow
-from stationfinder.services import poster_pdf, poster_render, posters, regions
 from stationfinder.services.accounts import can_manage, scope_of
 from stationfinder.services.errors import Gone, NotFound
-from stationfinder.services.poster_fonts import FontMissing
-from stationfinder.services.stations import local_zone
+from stationfinder.services.posters import pdf as poster_pdf
+from stationfinder.services.posters import render as poster_render
+from stationfinder.services.posters import tokens as posters
+from stationfinder.services.posters.fonts import FontMissing
+from stationfinder.services.regions import codes as regions
+from stationfinder.services.stations.lookup import local_zone
 from stationfinder.staff_words import station_forbidden
 
 log = logging.getLogger(__name__)

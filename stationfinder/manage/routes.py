@@ -12,9 +12,9 @@ from stationfinder.manage import bp, history
 from stationfinder.manage.forms import STATUS_LABELS, StationForm
 from stationfinder.manage.history import when as _when
 from stationfinder.models import Role, Station
-from stationfinder.services import station_admin
 from stationfinder.services.accounts import can_manage
 from stationfinder.services.errors import Forbidden
+from stationfinder.services.stations import admin as station_admin
 from stationfinder.staff_words import forbidden, station_forbidden
 
 PER_PAGE = 20

@@ -24,9 +24,11 @@ from stationfinder.ratelimits import (
     cookie_device_id,
 )
 from stationfinder.rider import bp
-from stationfinder.services import checkin_receipts, nearest, posters
 from stationfinder.services import checkins as checkin_service
+from stationfinder.services.checkins import receipts as checkin_receipts
 from stationfinder.services.errors import Closed, DomainError, Gone, NotFound
+from stationfinder.services.nearest import search as nearest
+from stationfinder.services.posters import tokens as posters
 
 DEVICE_COOKIE_DAYS = 365
 ALTERNATIVES = 3

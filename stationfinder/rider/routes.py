@@ -7,8 +7,10 @@ from stationfinder.amenities import AMENITIES, BY_CODE
 from stationfinder.i18n import current_lang
 from stationfinder.rider import bp, texts
 from stationfinder.services import errors as domain_errors
-from stationfinder.services import region_choices, regions, stations
-from stationfinder.services.region_names import name_of
+from stationfinder.services.regions import choices as region_choices
+from stationfinder.services.regions import codes as regions
+from stationfinder.services.regions.names import name_of
+from stationfinder.services.stations import lookup as stations
 
 # Enough to choose from without scrolling far on a small phone, few enough for a weak signal.
 NEAREST_LIMIT = 8

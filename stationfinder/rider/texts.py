@@ -4,7 +4,7 @@ import re
 
 from flask_babel import gettext as _
 
-from stationfinder.services import hours
+from stationfinder.services.stations import hours
 
 _DAY_RANGE = re.compile(r"^(Mo|Tu|We|Th|Fr|Sa|Su)(?:-(Mo|Tu|We|Th|Fr|Sa|Su))?$")
 

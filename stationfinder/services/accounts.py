@@ -15,8 +15,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from stationfinder.extensions import db, login
 from stationfinder.models import ApiToken, Role, Station, User, utcnow
-from stationfinder.services import regions
 from stationfinder.services.errors import InvalidInput, NotFound
+from stationfinder.services.regions import codes as regions
 
 MIN_PASSWORD_LENGTH = 10
 # Below this length a username is a common word or initials ("li"); only an exact match then counts.
@@ -146,7 +146,7 @@ def get_user(username: str) -> User:
 
 def create_user(username: str, password: str, role: str, region: str | None = None, station_keys=()) -> User:
     """Create a user after checking the role's requirements."""
-    from stationfinder.services.stations import get_station
+    from stationfinder.services.stations.lookup import get_station
 
     username = (username or "").strip()
     if not username or len(username) > 64 or not username.isprintable():

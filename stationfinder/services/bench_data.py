@@ -18,11 +18,12 @@ import sqlalchemy as sa
 
 from stationfinder.extensions import db
 from stationfinder.models import CATEGORIES, Checkin, Station
-from stationfinder.services import dataset, region_names, rollups_bulk
+from stationfinder.services import dataset, rollups_bulk
 from stationfinder.services.errors import InvalidInput
 from stationfinder.services.progress import Progress, quiet
-from stationfinder.services.provinces import MAINLAND
-from stationfinder.services.stations import local_zone
+from stationfinder.services.regions import names as region_names
+from stationfinder.services.regions.provinces import MAINLAND
+from stationfinder.services.stations.lookup import local_zone
 
 REF_PREFIX = "BENCH-"
 # Share of check-ins per local hour: lunch and dinner peaks of delivery work.

@@ -12,8 +12,14 @@ from datetime import UTC, datetime, timedelta, tzinfo
 import sqlalchemy as sa
 
 from stationfinder.extensions import db
-from stationfinder.services.rollups import LEVEL_BIT, NATIONAL, NO_CATEGORY, UNIQUE_COLUMNS, UNIQUE_STATION
-from stationfinder.services.stations import local_zone
+from stationfinder.services.rollups.counting import (
+    LEVEL_BIT,
+    NATIONAL,
+    NO_CATEGORY,
+    UNIQUE_COLUMNS,
+    UNIQUE_STATION,
+)
+from stationfinder.services.stations.lookup import local_zone
 
 _R = "s.region_code"
 _SOURCE = "FROM checkin c JOIN station s ON s.id = c.station_id WHERE c.id BETWEEN :lo AND :hi"

@@ -9,8 +9,9 @@ from sqlalchemy import event
 
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, CheckinRollup, DeviceDay, Station
-from stationfinder.services import fold, posters
 from stationfinder.services.checkins import writes
+from stationfinder.services.posters import tokens as posters
+from stationfinder.services.rollups import fold
 from tests.factories import StationFactory
 
 URL = "/api/v1/checkins"

@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, settings
 
 from stationfinder import create_app
 from stationfinder.extensions import db
-from stationfinder.services import accounts, dataset, posters
+from stationfinder.services import accounts, dataset
 from stationfinder.services import checkins as checkin_service
+from stationfinder.services.posters import tokens as posters
 from tests.conftest import TEST_SECRET
 from tests.factories import StationFactory
 

@@ -9,7 +9,7 @@ import time_machine
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, Station
 from stationfinder.services import checkins as checkin_service
-from stationfinder.services import posters
+from stationfinder.services.posters import tokens as posters
 from tests.api.test_checkins_api import URL, assert_problem, counted
 from tests.factories import StationFactory
 

@@ -4,8 +4,9 @@ import sqlalchemy as sa
 
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, DatasetVersion, Station
-from stationfinder.services import regions, rollups
-from tests.services.test_rollups import ROLLUP_MODELS
+from stationfinder.services.regions import codes as regions
+from stationfinder.services.rollups import counting as rollups
+from tests.services.rollups.test_rollups import ROLLUP_MODELS
 from tests.stats_world import expected_rollups, stored_rollups
 
 

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, CheckinRollup, DeviceDay, DevicePresence, Poster, Station, utcnow
-from stationfinder.services import checkins, posters
+from stationfinder.services import checkins
+from stationfinder.services.posters import tokens as posters
 from tests.factories import StationFactory
 from tests.qr import decode_qr, hide_pdf_text_font, pdf_pages
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from stationfinder.extensions import db
 from stationfinder.models import Station
-from stationfinder.services import station_import
+from stationfinder.services.stations import importing as station_import
 from tests.factories import StationFactory
 
 ROWS = 4500  # more than two progress reports' worth of lines

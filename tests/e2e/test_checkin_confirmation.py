@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from stationfinder.extensions import db
 from stationfinder.models import Checkin
-from stationfinder.services import posters
+from stationfinder.services.posters import tokens as posters
 from tests.factories import StationFactory
 
 pytestmark = pytest.mark.e2e

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from stationfinder.extensions import db
 from stationfinder.models import AuditEntry, Poster, Station
-from stationfinder.services import posters
+from stationfinder.services.posters import tokens as posters
 from tests.e2e.conftest import PHONE
 from tests.factories import PASSWORD, StationFactory, UserFactory
 from tests.qr import pdf_pages

@@ -9,7 +9,7 @@ from PIL import Image
 from stationfinder.amenities import to_mask
 from stationfinder.extensions import db
 from stationfinder.models import Station
-from stationfinder.services import posters
+from stationfinder.services.posters import tokens as posters
 from tests.factories import PASSWORD, StationFactory, UserFactory
 from tests.qr import blank_bands, decode_qr, pdf_pages, zbar_decode
 

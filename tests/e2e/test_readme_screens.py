@@ -14,7 +14,8 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from stationfinder.extensions import db
-from stationfinder.services import dataset, posters
+from stationfinder.services import dataset
+from stationfinder.services.posters import tokens as posters
 from tests.factories import StationFactory
 
 pytestmark = pytest.mark.e2e

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from stationfinder.extensions import db
 from stationfinder.geo.coords import from_wgs84
 from stationfinder.models import AuditEntry, Station
-from stationfinder.services import station_admin
+from stationfinder.services.stations import admin as station_admin
 from tests.factories import StationFactory, UserFactory
 from tests.staff import login, shown_form
 

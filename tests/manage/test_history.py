@@ -12,7 +12,8 @@ import stationfinder
 from stationfinder.extensions import db
 from stationfinder.manage import history
 from stationfinder.models import AuditEntry, Poster, Station, User
-from stationfinder.services import posters, station_admin
+from stationfinder.services.posters import tokens as posters
+from stationfinder.services.stations import admin as station_admin
 from tests.factories import StationFactory, UserFactory
 from tests.staff import login, station_form
 

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from stationfinder.extensions import db
 from stationfinder.models import AuditEntry, Poster, User
-from stationfinder.services import posters
+from stationfinder.services.posters import tokens as posters
 from tests.qr import hide_pdf_text_font
 from tests.staff import MAY_MANAGE, STATIONS, USERS, csrf_token, login, make_world
 

@@ -10,7 +10,7 @@ import time_machine
 from stationfinder.extensions import db
 from stationfinder.models import Checkin
 from stationfinder.ratelimits import DEVICE_COOKIE
-from stationfinder.services import posters
+from stationfinder.services.posters import tokens as posters
 from tests.factories import StationFactory
 
 T0 = datetime(2025, 3, 10, 6, 5, tzinfo=UTC)  # 14:05 in Shanghai

@@ -10,7 +10,7 @@ import time_machine
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, Station
 from stationfinder.ratelimits import DEVICE_COOKIE
-from stationfinder.services import posters
+from stationfinder.services.posters import tokens as posters
 from tests.factories import StationFactory
 from tests.staff import csrf_token
 

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from stationfinder.services import regions, rollups
 from stationfinder.services.errors import InvalidInput
+from stationfinder.services.regions import codes as regions
+from stationfinder.services.rollups import counting as rollups
 
 MAX_DEVICE_ID = 128
 MAX_ID = 2**31 - 1  # Larger numbers cannot name a row, and overflow the drivers' integer binding.

@@ -6,10 +6,10 @@ import sqlalchemy as sa
 
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, DeviceDay, DevicePresence, utcnow
-from stationfinder.services import fold
 from stationfinder.services.checkins.identity import local_day, window_start
 from stationfinder.services.checkins.writes import begin_write
 from stationfinder.services.errors import InvalidInput
+from stationfinder.services.rollups import fold
 
 
 def purge(older_than_days: int, now: datetime | None = None) -> dict[str, int]:

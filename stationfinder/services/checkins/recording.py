@@ -23,7 +23,6 @@ from stationfinder.models import (
     UTCDateTime,
     utcnow,
 )
-from stationfinder.services import fold
 from stationfinder.services.checkins.identity import (
     local_day,
     normalize_device_id,
@@ -41,6 +40,7 @@ from stationfinder.services.checkins.writes import (
     writer,
 )
 from stationfinder.services.errors import Closed, Gone, InvalidInput, NotFound
+from stationfinder.services.rollups import fold
 
 NEAR_METRES = 300.0
 _GEOD = Geod(ellps="WGS84")

@@ -8,9 +8,10 @@ from flask import current_app
 
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, DeviceDay, DevicePresence, Station, utcnow
-from stationfinder.services import fold, rollups
 from stationfinder.services.checkins.identity import MAX_ID, device_hash, normalize_device_id, scopes
 from stationfinder.services.errors import Forbidden, Gone, NotFound
+from stationfinder.services.rollups import counting as rollups
+from stationfinder.services.rollups import fold
 
 
 def undo_until(checkin: Checkin) -> datetime:

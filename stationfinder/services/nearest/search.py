@@ -1,0 +1,335 @@
+"""Exact nearest-station search from an in-memory index, one per app (and so per worker).
+
+The geometry (a k-d tree on the unit sphere, re-ranked by the WGS-84 geodesic) is
+in :mod:`stationfinder.geo.sphere`. This module keeps the searchable stations as
+numpy columns and packed UTF-8 blobs rather than a Python object per station, so
+186,100 stations fit in one worker, answers without touching the database, and
+rebuilds when the stations dataset version changes.
+"""
+
+import contextlib
+import ctypes
+import threading
+import time
+from array import array
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from stationfinder.amenities import to_mask
+from stationfinder.extensions import db
+from stationfinder.geo.sphere import SphereIndex
+from stationfinder.models import DatasetVersion, Station, StationStatus
+from stationfinder.services import dataset
+from stationfinder.services.nearest.packed import Categories, PackedStrings
+from stationfinder.services.stations import lookup as stations
+
+EXTENSION = "station_index"
+
+
+def _release_freed_memory() -> None:
+    """Hand memory freed by a build back to the OS (glibc keeps it otherwise), so workers stay small."""
+    with contextlib.suppress(AttributeError, OSError):  # not glibc: nothing to do
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+# Numeric columns: (array typecode while filling, numpy dtype once built).
+_NUMERIC = {
+    "ids": ("q", np.int64),
+    "lat": ("d", np.float64),
+    "lon": ("d", np.float64),
+    "masks": ("i", np.int32),
+    "is_demo": ("b", bool),
+}
+# Small chunks keep the build's transient memory (row objects) small.
+_CHUNK = 1_000
+_OPEN = StationStatus.OPEN.value
+# Riders near each other get the same stations; keep that many shaped (about 3.5 KB each).
+_CACHE_SIZE = 512
+
+_COLUMNS = (
+    Station.id,
+    Station.ref,
+    Station.name,
+    Station.address,
+    Station.lat,
+    Station.lon,
+    Station.region_code,
+    Station.amenity_mask,
+    Station.opening_hours,
+    Station.access,
+    Station.status,
+    Station.is_demo,
+)
+
+
+@dataclass
+class StationIndex:
+    """An immutable snapshot of the searchable (not closed) stations."""
+
+    version: int
+    ids: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    masks: np.ndarray
+    is_open_status: np.ndarray
+    is_demo: np.ndarray
+    refs: PackedStrings
+    names: PackedStrings
+    addresses: PackedStrings
+    hours: Categories
+    regions: Categories
+    statuses: Categories
+    access: Categories
+    points: SphereIndex
+    build_seconds: float = 0.0
+    checked_at: float = field(default_factory=time.monotonic)
+    # Shaped stations recently answered, oldest first (a dict keeps insertion order).
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    # -- building -------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls) -> "StationIndex":
+        """Read the version, then the stations, in one transaction (so never older than the version).
+
+        Rows stream in chunks straight into compact columns, so the build never holds them all as objects.
+        """
+        started = time.perf_counter()
+        with db.engine.connect() as conn:
+            version = conn.scalar(
+                sa.select(DatasetVersion.version).where(DatasetVersion.name == dataset.STATIONS)
+            )
+            result = conn.execution_options(yield_per=_CHUNK).execute(
+                sa.select(*_COLUMNS).where(Station.status != StationStatus.CLOSED.value).order_by(Station.id)
+            )
+            index = cls.from_chunks(version or 0, result.partitions())
+        index.build_seconds = time.perf_counter() - started
+        return index
+
+    @classmethod
+    def from_chunks(cls, version: int, chunks) -> "StationIndex":
+        """Build the index from chunks of rows in ``_COLUMNS`` order."""
+        packed = {name: PackedStrings() for name in ("refs", "names", "addresses")}
+        categories = {name: Categories() for name in ("hours", "regions", "statuses", "access")}
+        # array.array grows in place and numpy then views it without a copy, which keeps the peak low.
+        numeric = {name: array(code) for name, (code, _) in _NUMERIC.items()}
+        for rows in chunks:
+            if not rows:
+                continue
+            (ids, refs, names, addresses, lat, lon, regions, masks, hours, access, status, is_demo) = zip(
+                *rows, strict=True
+            )
+            numeric["ids"].extend(ids)
+            numeric["lat"].extend(lat)
+            numeric["lon"].extend(lon)
+            numeric["masks"].extend(masks)
+            numeric["is_demo"].extend(is_demo)
+            for name, values in (("refs", refs), ("names", names), ("addresses", addresses)):
+                packed[name].extend(values)
+            for name, values in (
+                ("hours", hours),
+                ("regions", regions),
+                ("statuses", status),
+                ("access", access),
+            ):
+                categories[name].extend(values)
+        columns = {name: np.frombuffer(numeric[name], dtype=dtype) for name, (_, dtype) in _NUMERIC.items()}
+        frozen = {name: c.freeze() for name, c in categories.items()}
+        statuses = frozen["statuses"]
+        is_open_status = (
+            statuses.codes == statuses.values.index(_OPEN)
+            if _OPEN in statuses.values
+            else np.zeros(len(statuses), dtype=bool)
+        )
+        index = cls(
+            version=version,
+            **columns,
+            is_open_status=is_open_status,
+            **packed,
+            **frozen,
+            points=SphereIndex(
+                columns["lat"], columns["lon"], tiebreak=columns["ids"], masks=columns["masks"]
+            ),
+        )
+        _release_freed_memory()
+        return index
+
+    @classmethod
+    def from_rows(cls, version: int, rows) -> "StationIndex":
+        """Build the index from rows in ``_COLUMNS`` order."""
+        return cls.from_chunks(version, [rows])
+
+    # -- searching ------------------------------------------------------------------------------
+
+    def _open_now(self, idx: np.ndarray, local: datetime) -> np.ndarray:
+        """Return whether each station in ``idx`` is open at a local time (hours parsed once per value)."""
+        ok = self.is_open_status[idx]
+        codes = self.hours.codes[idx]
+        unique = np.unique(codes[ok])
+        if len(unique):
+            open_by_code = np.zeros(len(self.hours.values), dtype=bool)
+            for code in unique:
+                open_by_code[code] = stations.open_at("open", self.hours.values[code], local)
+            ok = ok & open_by_code[codes]
+        return ok
+
+    def search(
+        self,
+        lat: float,
+        lon: float,
+        limit: int = 5,
+        mask: int = 0,
+        local: datetime | None = None,
+        max_distance_m: float | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return (row positions, geodesic metres) of the ``limit`` nearest matching stations, nearest first.
+
+        ``mask``: amenity bits every station must have; ``local``: when given, only stations open at
+        that local time; ``max_distance_m``: drop stations farther than this.
+        """
+        accept = None if local is None else (lambda idx: self._open_now(idx, local))
+        return self.points.search(lat, lon, limit, mask=mask, accept=accept, max_distance_m=max_distance_m)
+
+    def answer(self, rows: np.ndarray, metres: np.ndarray, local: datetime) -> list[dict]:
+        """Return the API's station objects for ``rows`` (their nested values are shared: do not mutate)."""
+        rows_l = rows.tolist()
+        cache = self._cache
+        fixed = {i: cache.get(i) for i in rows_l}
+        missing = [i for i, found in fixed.items() if found is None]
+        if missing:
+            for i, shaped in zip(missing, self._shape(missing), strict=True):
+                fixed[i] = shaped
+                if len(cache) >= _CACHE_SIZE:
+                    try:
+                        del cache[next(iter(cache))]
+                    except (KeyError, RuntimeError, StopIteration):  # another thread evicted at the same time
+                        cache.clear()
+                cache[i] = shaped
+        out = []
+        for i, distance in zip(rows_l, metres.tolist(), strict=True):
+            station = dict(fixed[i])
+            station["distance_m"] = round(distance, 1)
+            station.update(stations.open_state(station["status"], station["opening_hours"], local))
+            out.append(station)
+        return out
+
+    def _shape(self, rows: list[int]) -> list[dict]:
+        """Return the query-independent parts of station objects, reading each column once for all rows."""
+        ix = np.asarray(rows, dtype=np.int64)
+        columns = zip(
+            self.ids[ix].tolist(),
+            self.refs.take(rows),
+            self.names.take(rows),
+            self.addresses.take(rows),
+            self.lat[ix].tolist(),
+            self.lon[ix].tolist(),
+            self.masks[ix].tolist(),
+            self.hours.take(ix),
+            self.regions.take(ix),
+            self.statuses.take(ix),
+            self.access.take(ix),
+            self.is_demo[ix].tolist(),
+            strict=True,
+        )
+        return [
+            stations.shape(
+                id=station_id,
+                ref=ref or None,
+                name=name,
+                address=address,
+                lat=lat,
+                lon=lon,
+                amenity_mask=mask,
+                opening_hours=hours,
+                region_code=region,
+                status=status,
+                access=access,
+                is_demo=demo,
+                open_now=False,
+            )
+            for station_id, ref, name, address, lat, lon, mask, hours, region, status, access, demo in columns
+        ]
+
+    @property
+    def nbytes(self) -> int:
+        """Return the approximate memory the columns and the tree hold."""
+        arrays = (self.ids, self.lat, self.lon, self.masks, self.is_open_status, self.is_demo)
+        total = sum(a.nbytes for a in arrays)
+        total += sum(p.nbytes for p in (self.refs, self.names, self.addresses))
+        total += sum(c.codes.nbytes for c in (self.hours, self.regions, self.statuses, self.access))
+        return total + self.points.nbytes
+
+
+class _Holder:
+    """The app's current index, swapped whole when the dataset version changes."""
+
+    def __init__(self):
+        self.index: StationIndex | None = None
+        self.lock = threading.Lock()
+
+
+def _holder(app: Flask) -> _Holder:
+    holder = app.extensions.get(EXTENSION)
+    if holder is None:
+        holder = app.extensions.setdefault(EXTENSION, _Holder())
+    return holder
+
+
+def get_index() -> StationIndex:
+    """Return the current app's index, rebuilding it when the dataset version changed.
+
+    The version is checked at most every INDEX_REFRESH_SECONDS (0: on every call). While one
+    thread rebuilds, the others keep answering from the previous snapshot.
+    """
+    app = current_app._get_current_object()
+    holder = _holder(app)
+    index = holder.index
+    if index is not None:
+        now = time.monotonic()
+        if now - index.checked_at < app.config["INDEX_REFRESH_SECONDS"]:
+            return index
+        if not holder.lock.acquire(blocking=False):
+            return index
+        try:
+            if dataset.current() == index.version:
+                index.checked_at = now
+                return index
+            holder.index = StationIndex.load()
+            return holder.index
+        finally:
+            holder.lock.release()
+    with holder.lock:
+        if holder.index is None:
+            holder.index = StationIndex.load()
+        return holder.index
+
+
+def nearest(
+    lat: float,
+    lon: float,
+    *,
+    limit: int = 5,
+    amenities=(),
+    open_now: bool = False,
+    max_distance_m: float | None = None,
+    now: datetime | None = None,
+) -> list[dict]:
+    """Return the ``limit`` nearest not-closed stations to a WGS-84 position as API objects, nearest first."""
+    index = get_index()
+    local = (now or datetime.now(UTC)).astimezone(stations.local_zone())
+    top, metres = index.search(
+        lat,
+        lon,
+        limit=limit,
+        mask=to_mask(amenities),
+        local=local if open_now else None,
+        max_distance_m=max_distance_m,
+    )
+    return index.answer(top, metres, local)
