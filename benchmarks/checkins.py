@@ -16,33 +16,32 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
 
 import sqlalchemy as sa
 
-from benchmarks.doc_sections import write_section
-from benchmarks.liveserver import Gunicorn, blast, cpu_seconds, named, run_load
+from benchmarks import harness
+from benchmarks.harness import DEFAULT_PG, Database, cpu_seconds, named
+from benchmarks.liveserver import Gunicorn, blast, run_load
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 HEADING = "## Check-ins (issue 3)"
 TARGET = 300.0
 SECRET = "benchmark-secret-key-0123456789abcdef"
 REGIONS = ("520102", "520502", "520302", "520402", "522601", "522701")
 
 
-def seed(url: str, stations: int) -> list[str]:
+def seed(database: Database, stations: int) -> list[str]:
     """Create the tables and stations with posters; return the poster tokens."""
     from stationfinder import create_app
     from stationfinder.extensions import db
-    from stationfinder.models import Base, Station
+    from stationfinder.models import Station
     from stationfinder.services.posters import tokens as posters
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": False})
+    database.create_tables()
+    app = create_app({"DATABASE_URL": database.app_url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": False})
     with app.app_context():
-        Base.metadata.create_all(db.engine)
         tokens = []
         for n in range(stations):
             station = Station(
@@ -56,17 +55,16 @@ def seed(url: str, stations: int) -> list[str]:
     return tokens
 
 
-def count_rows(url: str) -> tuple[int, int]:
+def count_rows(database: Database) -> tuple[int, int]:
     """Return (Checkin rows, sum of rollup counts) once the check-ins still pending are folded in."""
-    from stationfinder import create_app
+    from stationfinder import create_app, units
     from stationfinder.extensions import db
-    from stationfinder.services.rollups import fold
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": False})
+    app = create_app({"DATABASE_URL": database.app_url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": False})
     with app.app_context():
-        fold.fold()
+        units.fold()
         db.engine.dispose()
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = database.engine()
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT count(*) FROM checkin")).scalar_one()
         counted = conn.execute(sa.text("SELECT coalesce(sum(count), 0) FROM checkin_rollup")).scalar_one()
@@ -82,10 +80,15 @@ def _http_client(port: int, jobs: list, concurrency: int) -> list:
 GENERATORS = {"sockets": blast, "http.client": _http_client}
 
 
-def measure(backend: str, url: str, args) -> dict:
+def measure(database: Database, args) -> dict:
     """Run one backend and return its figures."""
-    tokens = seed(url, args.stations)
-    env = {"DATABASE_URL": url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": "false", "APP_ENV": "development"}
+    tokens = seed(database, args.stations)
+    env = {
+        "DATABASE_URL": database.app_url,
+        "SECRET_KEY": SECRET,
+        "RATELIMIT_ENABLED": "false",
+        "APP_ENV": "development",
+    }
     with Gunicorn(workers=args.workers, threads=args.threads, env=env) as server:
         warm = [("POST", "/api/v1/checkins", {"token": tokens[n % len(tokens)]}) for n in range(args.warmup)]
         send = GENERATORS[args.generator]
@@ -102,10 +105,10 @@ def measure(backend: str, url: str, args) -> dict:
         db_cpu = _postgres_cpu() - db_cpu
     statuses = Counter(status for status, _ in results)
     created = statuses.get(201, 0) + sum(1 for status, _ in warm_results if status == 201)
-    rows, counted = count_rows(url)
-    latencies = sorted(seconds * 1000 for _, seconds in results)
+    rows, counted = count_rows(database)
+    latencies = [seconds * 1000 for _, seconds in results]
     return {
-        "backend": backend,
+        "backend": database.backend,
         "requests": len(jobs),
         "seconds": elapsed,
         "rate": len(jobs) / elapsed,
@@ -113,10 +116,10 @@ def measure(backend: str, url: str, args) -> dict:
         "lost": created - rows,
         "rollup_gap": created - counted,
         "p50": statistics.median(latencies),
-        "p99": latencies[int(len(latencies) * 0.99) - 1],
+        "p99": harness.percentile(latencies, 0.99),
         "app_cpu_ms": server_cpu / len(jobs) * 1000,
         "client_cpu_ms": client_cpu / len(jobs) * 1000,
-        "db_cpu_ms": db_cpu / len(jobs) * 1000 if backend == "PostgreSQL" else None,
+        "db_cpu_ms": db_cpu / len(jobs) * 1000 if database.schema else None,
     }
 
 
@@ -125,22 +128,8 @@ def _postgres_cpu() -> float:
     return sum(cpu_seconds(pid) for pid in named("postgres"))
 
 
-def pg_schema_url(base: str) -> tuple[str, str]:
-    """Create a fresh schema and return (URL that uses it, schema name)."""
-    schema = "bench_" + uuid.uuid4().hex[:10]
-    engine = sa.create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    engine.dispose()
-    joiner = "&" if "?" in base else "?"
-    return f"{base}{joiner}options=-csearch_path%3D{schema}", schema
-
-
-def drop_schema(base: str, schema: str) -> None:
-    engine = sa.create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+def _db_cpu(result: dict) -> str:
+    return "—" if result["db_cpu_ms"] is None else f"{result['db_cpu_ms']:.2f} ms"
 
 
 def section(results: list[dict], args) -> str:
@@ -156,37 +145,34 @@ def section(results: list[dict], args) -> str:
         f"the same machine, rate limits off; {time.strftime('%Y-%m-%d')}, Python {sys.version.split()[0]}, "
         f"load average {load:.1f} at the end.",
         "",
-        "| | " + " | ".join(r["backend"] for r in results) + " | target |",
-        "|---|" + "---|" * len(results) + "---|",
     ]
-
-    def row(label, fmt, key, target=""):
-        lines.append(f"| {label} | " + " | ".join(fmt.format(r[key]) for r in results) + f" | {target} |")
-
-    row("check-ins per second", "{:.0f}", "rate", f"≥ {TARGET:.0f}")
-    row("errors (non-201)", "{}", "errors", "0")
-    row("lost (201 without a row)", "{}", "lost", "0")
-    row("missing from rollups", "{}", "rollup_gap", "0")
-    row("latency p50", "{:.1f} ms", "p50")
-    row("latency p99", "{:.1f} ms", "p99")
-    row("gunicorn CPU per check-in", "{:.2f} ms", "app_cpu_ms")
-    row("load generator CPU per check-in", "{:.2f} ms", "client_cpu_ms")
-    lines.append(
-        "| PostgreSQL server CPU per check-in | "
-        + " | ".join("—" if r["db_cpu_ms"] is None else f"{r['db_cpu_ms']:.2f} ms" for r in results)
-        + " |  |"
+    lines += harness.by_backend(
+        results,
+        [
+            ("check-ins per second", "{rate:.0f}", f"≥ {TARGET:.0f}"),
+            ("errors (non-201)", "{errors}", "0"),
+            ("lost (201 without a row)", "{lost}", "0"),
+            ("missing from rollups", "{rollup_gap}", "0"),
+            ("latency p50", "{p50:.1f} ms", ""),
+            ("latency p99", "{p99:.1f} ms", ""),
+            ("gunicorn CPU per check-in", "{app_cpu_ms:.2f} ms", ""),
+            ("load generator CPU per check-in", "{client_cpu_ms:.2f} ms", ""),
+            ("PostgreSQL server CPU per check-in", _db_cpu, ""),
+        ],
     )
     lines += [
         "",
         "Every check-in goes through one path, written in SQLAlchemy Core (`services/checkins/`: "
-        "`recording.record`; the views call `check_in`, which commits): on SQLite one `BEGIN IMMEDIATE` "
+        "`recording.record`; the views call `units.check_in`, which commits): on SQLite one "
+        "`BEGIN IMMEDIATE` "
         "transaction with the poster lookup, the dedupe upsert on `device_presence`, the unique-device "
         "rows in `device_day` (one multi-row insert) and the `checkin` row; on PostgreSQL one statement "
         "that also re-checks the poster and station the worker remembered (a worker's first check-in "
         "at a poster reads it first). The databases differ only in `writes.py`'s `claim_and_add`. "
         "The row is stored "
         "pending; each worker folds pending check-ins into the rollup tables in one batch every "
-        "`ROLLUP_FOLD_EVERY` check-ins or `ROLLUP_FOLD_SECONDS` (`services/fold.py`; on PostgreSQL one "
+        "`ROLLUP_FOLD_EVERY` check-ins or `ROLLUP_FOLD_SECONDS` (`units.fold`, "
+        "`services/rollups/fold.py`; on PostgreSQL one "
         "`INSERT … SELECT FROM unnest(…)` upsert per table), and statistics fold before they "
         "read. The rollup check above counts after a last fold.\n\n"
         "The throughput is bound by CPU: the two cores run the four workers, PostgreSQL and the "
@@ -219,18 +205,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     results = []
     if args.backend in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory(prefix="sf-bench-") as folder:
-            results.append(measure("SQLite (WAL)", f"sqlite:///{folder}/bench.sqlite", args))
+        with harness.sqlite("sf-bench-", backend="SQLite (WAL)") as database:
+            results.append(measure(database, args))
     if args.backend in ("postgresql", "both"):
-        url, schema = pg_schema_url(args.pg)
-        try:
-            results.append(measure("PostgreSQL", url, args))
-        finally:
-            drop_schema(args.pg, schema)
-    text = section(results, args)
-    print(text)
-    if not args.no_doc:
-        write_section(HEADING, text)
+        with harness.postgres(args.pg) as database:
+            results.append(measure(database, args))
+    harness.publish(HEADING, section(results, args), no_doc=args.no_doc)
     ok = all(
         r["rate"] >= TARGET and r["errors"] == 0 and r["lost"] == 0 and r["rollup_gap"] == 0 for r in results
     )

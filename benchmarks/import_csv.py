@@ -10,26 +10,24 @@ import argparse
 import csv
 import os
 import random
-import resource
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from benchmarks.doc_sections import write_section
+from benchmarks import harness
+from benchmarks.harness import DEFAULT_PG, Database
 from stationfinder import create_app
 from stationfinder.amenities import CODES
 from stationfinder.extensions import db
 from stationfinder.geo.coords import from_wgs84
-from stationfinder.models import Base, Station
+from stationfinder.models import Station
 
 NATIONAL_STATIONS = 186_100
 HEADING = "## Station import (issue 2)"
 TARGET_S = 120
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 HOURS = ("24/7", "Mo-Su 08:00-20:00", "Mo-Fr 09:00-18:00; Sa,Su 10:00-16:00", "Mo-Su 07:00-12:00,14:00-22:00")
 REGIONS = ("110105", "310115", "440305", "510107", "520502", "520103", "650102", "330106")
 HEADER = ("ref", "name", "address", "lat", "lon", "coord_system", "region_code", "amenities", "opening_hours")
@@ -64,11 +62,11 @@ def write_csv(path: Path, rows: int, seed: int = 2) -> None:
             )
 
 
-def _config(url: str, engine_options: dict) -> dict:
+def _config(database: Database) -> dict:
     return {
         "TESTING": True,
-        "DATABASE_URL": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "DATABASE_URL": database.url,
+        "SQLALCHEMY_ENGINE_OPTIONS": database.engine_options,
         "SECRET_KEY": "benchmark-secret-0123456789abcdef",
         "RATELIMIT_ENABLED": False,
     }
@@ -89,15 +87,10 @@ def _timed_import(app, path: Path, rows: int, *options: str) -> tuple[float, flo
     return elapsed, cpu
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _run(name: str, url: str, engine_options: dict, path: Path, rows: int) -> dict:
-    engine = sa.create_engine(url, **engine_options)
-    Base.metadata.create_all(engine)
-    engine.dispose()
-    app = create_app(_config(url, engine_options))
+def run(database: Database, path: Path, rows: int) -> dict:
+    """Import into a fresh database: check only, all inserts, then all updates."""
+    database.create_tables()
+    app = create_app(_config(database))
     try:
         check = _timed_import(app, path, 0, "--dry-run")
         first = _timed_import(app, path, rows)
@@ -106,34 +99,13 @@ def _run(name: str, url: str, engine_options: dict, path: Path, rows: int) -> di
         with app.app_context():
             db.engine.dispose()
     return {
-        "backend": name,
+        "backend": database.backend,
         "rows": rows,
         "check_s": check,
         "insert_s": first,
         "update_s": second,
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": harness.peak_rss_mb(),
     }
-
-
-def run_sqlite(path: Path, rows: int, workdir: str) -> dict:
-    """Import into a fresh SQLite file."""
-    return _run("SQLite", f"sqlite:///{workdir}/bench.sqlite", {}, path, rows)
-
-
-def run_postgres(path: Path, rows: int, url: str) -> dict:
-    """Import into a fresh PostgreSQL schema, dropped afterwards."""
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    schema = "bench_import_" + uuid.uuid4().hex[:10]
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        return _run("PostgreSQL", url, {"connect_args": {"options": f"-csearch_path={schema}"}}, path, rows)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def report(results: list[dict], rows: int, size_mb: float, load_before: float) -> str:
@@ -148,21 +120,19 @@ def report(results: list[dict], rows: int, size_mb: float, load_before: float) -
         f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load_before:.1f} before "
         f"and {load:.1f} after (other work shares the machine).",
         "",
-        "| | " + " | ".join(r["backend"] for r in results) + " | target |",
-        "|---|" + "---|" * len(results) + "---|",
     ]
 
-    def row(label: str, key: str, target: str = "< 120 s") -> None:
-        cells = " | ".join(f"{r[key][0]:.1f} s (CPU {r[key][1]:.1f} s)" for r in results)
-        lines.append(f"| {label} | {cells} | {target} |")
+    def timed(key: str):
+        return lambda r: f"{r[key][0]:.1f} s (CPU {r[key][1]:.1f} s)"
 
-    row("check only (`--dry-run`): read + validate", "check_s", "")
-    row("first import: all inserts", "insert_s")
-    row("re-import: all updates by ref", "update_s")
-    lines.append(
-        "| peak RSS of the process so far | "
-        + " | ".join(f"{r['peak_rss_mb']:.0f} MB" for r in results)
-        + " | |"
+    lines += harness.by_backend(
+        results,
+        [
+            ("check only (`--dry-run`): read + validate", timed("check_s"), ""),
+            ("first import: all inserts", timed("insert_s"), "< 120 s"),
+            ("re-import: all updates by ref", timed("update_s"), "< 120 s"),
+            ("peak RSS of the process so far", "{peak_rss_mb:.0f} MB", ""),
+        ],
     )
     lines.append("")
     for r in results:
@@ -193,13 +163,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
         path = Path(workdir) / "stations.csv"
         write_csv(path, args.rows)
         size_mb = path.stat().st_size / 1e6
-        results.append(run_sqlite(path, args.rows, workdir))
+        with harness.sqlite("bench-import-") as database:
+            results.append(run(database, path, args.rows))
         if not args.no_pg:
-            results.append(run_postgres(path, args.rows, args.pg))
-    section = report(results, args.rows, size_mb, load_before)
-    print(section)
-    if not args.no_doc:
-        write_section(HEADING, section)
+            with harness.postgres(args.pg, "bench_import_") as database:
+                results.append(run(database, path, args.rows))
+    harness.publish(HEADING, report(results, args.rows, size_mb, load_before), no_doc=args.no_doc)
     return results
 
 

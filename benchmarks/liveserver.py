@@ -18,7 +18,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.harness import ROOT, children, cpu_seconds
+
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 _LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 _BOOTING = re.compile(r"Booting worker with pid")
@@ -111,46 +112,6 @@ class Gunicorn:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def _stat(pid: int) -> list[str] | None:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # The command name may hold spaces; the fields after it are space-separated.
-    return text[text.rindex(")") + 2 :].split()
-
-
-def named(command: str) -> list[int]:
-    """Return the ids of the processes running a command (Linux /proc), e.g. "postgres"."""
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                comm = (entry / "comm").read_text().strip()
-            except OSError:
-                continue
-            if comm == command:
-                out.append(int(entry.name))
-    return out
-
-
-def children(pid: int) -> list[int]:
-    """Return the ids of a process's direct children (Linux /proc)."""
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = _stat(int(entry.name))
-            if fields and int(fields[1]) == pid:
-                out.append(int(entry.name))
-    return out
-
-
-def cpu_seconds(pid: int) -> float:
-    """Return the user + system CPU seconds a process has used (0 once it is gone)."""
-    fields = _stat(pid)
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
 
 
 def request(conn: http.client.HTTPConnection, method: str, path: str, body=None, headers=None):

@@ -14,21 +14,16 @@ Run ``python -m benchmarks.nearest [--pg [URL]] [--stations N] [--queries N]``; 
 """
 
 import argparse
-import json
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
-from benchmarks.doc_sections import write_section
+from benchmarks import harness
+from benchmarks.harness import Database, percentile, status_kb
 
 NATIONAL_STATIONS = 186_100
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 HEADING = "## Nearest search (issue 2)"
 
 # (lat, lon, weight): big cities get more stations.
@@ -110,15 +105,15 @@ def _rows(n: int, seed: int = 7):
         }
 
 
-def fill(url: str, engine_options: dict, n: int) -> float:
+def fill(database: Database, n: int) -> float:
     """Create the tables and insert ``n`` stations; return the seconds it took."""
     import sqlalchemy as sa
 
-    from stationfinder.models import Base, DatasetVersion, Station
+    from stationfinder.models import DatasetVersion, Station
 
     start = time.perf_counter()
-    engine = sa.create_engine(url, **engine_options)
-    Base.metadata.create_all(engine)
+    database.create_tables()
+    engine = database.engine()
     rows = _rows(n)
     with engine.begin() as conn:
         while chunk := [r for _, r in zip(range(20_000), rows, strict=False)]:
@@ -128,20 +123,9 @@ def fill(url: str, engine_options: dict, n: int) -> float:
     return time.perf_counter() - start
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def _status_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return -1
-
-
-def child(url: str, engine_options: dict, queries: int, scans: int) -> dict:
+def child(database: list, queries: int, scans: int) -> dict:
     """Measure one worker: first answer, latency against a bare route, memory, brute-force ratio."""
+    database = Database(*database)
     import_start = time.perf_counter()
     from flask import request
     from geopy.distance import geodesic
@@ -152,8 +136,8 @@ def child(url: str, engine_options: dict, queries: int, scans: int) -> dict:
 
     import_s = time.perf_counter() - import_start
     config = {
-        "DATABASE_URL": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "DATABASE_URL": database.url,
+        "SQLALCHEMY_ENGINE_OPTIONS": database.engine_options,
         "SECRET_KEY": "benchmark-secret-0123456789abcdef",
     }
     start = time.perf_counter()
@@ -168,8 +152,9 @@ def child(url: str, engine_options: dict, queries: int, scans: int) -> dict:
     first = client.get("/api/v1/stations/nearest?lat=26.58&lon=106.71")
     first_s = time.perf_counter() - start
     assert first.status_code == 200, first.get_data(as_text=True)
-    build_s = app.extensions[nearest_service.EXTENSION].index.build_seconds
-    index_mb = app.extensions[nearest_service.EXTENSION].index.nbytes / 1e6
+    with app.app_context():
+        index = nearest_service.get_index()  # the one the first answer built
+    build_s, index_mb = index.build_seconds, index.nbytes / 1e6
 
     rng = random.Random(11)
     urls = []
@@ -182,7 +167,7 @@ def child(url: str, engine_options: dict, queries: int, scans: int) -> dict:
     for qs in urls:
         assert client.get("/api/v1/stations/nearest?" + qs).status_code == 200
         assert client.get("/api/v1/stations/nearest?" + qs + filters).status_code == 200
-    rss_mb, peak_mb = _status_kb("VmRSS") / 1024, _status_kb("VmHWM") / 1024
+    rss_mb, peak_mb = status_kb("VmRSS") / 1024, status_kb("VmHWM") / 1024
 
     for qs in urls:
         canned[qs.encode()] = client.get("/api/v1/stations/nearest?" + qs).get_json()
@@ -223,7 +208,6 @@ def child(url: str, engine_options: dict, queries: int, scans: int) -> dict:
         service_us = (wall() - t) / min(500, len(urls)) * 1e6
 
     # Brute force over every searchable station with geopy, checking our answers on the way.
-    index = app.extensions[nearest_service.EXTENSION].index
     points = list(zip(index.lat.tolist(), index.lon.tolist(), strict=True))
     scan_s, mismatches = [], 0
     for qs in urls[:scans]:
@@ -248,12 +232,12 @@ def child(url: str, engine_options: dict, queries: int, scans: int) -> dict:
         "index_build_s": build_s,
         "index_mb": index_mb,
         "api_median_ms": api_median,
-        "api_p99_ms": _percentile(api_ms, 0.99),
+        "api_p99_ms": percentile(api_ms, 0.99),
         "bare_median_ms": bare_median,
-        "bare_p99_ms": _percentile(bare_ms, 0.99),
+        "bare_p99_ms": percentile(bare_ms, 0.99),
         "ratio_median": api_median / bare_median,
         "filtered_median_ms": statistics.median(filtered_ms),
-        "filtered_p99_ms": _percentile(filtered_ms, 0.99),
+        "filtered_p99_ms": percentile(filtered_ms, 0.99),
         "parse_us": parse_us,
         "service_us": service_us,
         "rss_mb": rss_mb,
@@ -266,45 +250,11 @@ def child(url: str, engine_options: dict, queries: int, scans: int) -> dict:
     }
 
 
-def _run_child(url: str, engine_options: dict, queries: int, scans: int) -> dict:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.nearest",
-            "--child",
-            json.dumps([url, engine_options, queries, scans]),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def run_sqlite(n: int, queries: int, scans: int, workdir: str) -> dict:
-    url = f"sqlite:///{workdir}/nearest.sqlite"
-    fill_s = fill(url, {}, n)
-    return {"backend": "SQLite", "fill_s": fill_s, **_run_child(url, {}, queries, scans)}
-
-
-def run_postgres(n: int, queries: int, scans: int, url: str) -> dict:
-    import sqlalchemy as sa
-
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    schema = "bench_nearest_" + uuid.uuid4().hex[:10]
-    options = {"connect_args": {"options": f"-csearch_path={schema}"}}
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        fill_s = fill(url, options, n)
-        return {"backend": "PostgreSQL", "fill_s": fill_s, **_run_child(url, options, queries, scans)}
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+def run(database: Database, n: int, queries: int, scans: int) -> dict:
+    """Fill the database, then measure in a fresh worker process."""
+    fill_s = fill(database, n)
+    measured = harness.run_child("benchmarks.nearest", database.as_args(), queries, scans)
+    return {"backend": database.backend, "fill_s": fill_s, **measured}
 
 
 def _verdict(ok: bool) -> str:
@@ -320,32 +270,31 @@ def report(results: list[dict], n: int) -> str:
         "anywhere in China's box; 1 % closed), one fresh worker process per backend, Flask test client, "
         f"{time.strftime('%Y-%m-%d')}, Python {sys.version.split()[0]}.",
         "",
-        "| | " + " | ".join(r["backend"] for r in results) + " | target |",
-        "|---|" + "---|" * len(results) + "---|",
     ]
-
-    def row(label, fmt, key, target=""):
-        lines.append(f"| {label} | " + " | ".join(fmt.format(r[key]) for r in results) + f" | {target} |")
-
-    row("first answer after `create_app()`", "{:.2f} s", "first_answer_s", "≤ 5 s")
-    row("… of which index build", "{:.2f} s", "index_build_s")
-    row("nearest, median", "{:.3f} ms", "api_median_ms")
-    row("bare Flask route, same JSON, median", "{:.3f} ms", "bare_median_ms")
-    row("**median ratio nearest / bare**", "{:.2f}×", "ratio_median", "≤ 2×")
-    row("median ratio by CPU time (load-independent)", "{:.2f}×", "ratio_cpu_median")
-    row("nearest, p99", "{:.3f} ms", "api_p99_ms", "< 5 ms")
-    row("bare route, p99", "{:.3f} ms", "bare_p99_ms")
-    row("nearest + 2 amenities + open_now, median", "{:.3f} ms", "filtered_median_ms")
-    row("nearest + 2 amenities + open_now, p99", "{:.3f} ms", "filtered_p99_ms")
-    row("query parsing (marshmallow), per request", "{:.0f} µs", "parse_us")
-    row("search + shaping without HTTP, per query", "{:.0f} µs", "service_us")
-    row("load average before / after the timed loop", "{}", "load")
-    row("process RSS after the queries", "{:.0f} MB", "rss_mb", "< 200 MB")
-    row("process peak RSS (VmHWM)", "{:.0f} MB", "peak_rss_mb", "< 200 MB")
-    row("index columns + tree", "{:.0f} MB", "index_mb")
-    row("brute-force geopy scan, per query", "{:.1f} s", "scan_median_s")
-    row("**scan / nearest median**", "{:,.0f}×", "scan_ratio")
-    row("scan answers that differ from ours", "{}", "scan_mismatches", "0")
+    lines += harness.by_backend(
+        results,
+        [
+            ("first answer after `create_app()`", "{first_answer_s:.2f} s", "≤ 5 s"),
+            ("… of which index build", "{index_build_s:.2f} s", ""),
+            ("nearest, median", "{api_median_ms:.3f} ms", ""),
+            ("bare Flask route, same JSON, median", "{bare_median_ms:.3f} ms", ""),
+            ("**median ratio nearest / bare**", "{ratio_median:.2f}×", "≤ 2×"),
+            ("median ratio by CPU time (load-independent)", "{ratio_cpu_median:.2f}×", ""),
+            ("nearest, p99", "{api_p99_ms:.3f} ms", "< 5 ms"),
+            ("bare route, p99", "{bare_p99_ms:.3f} ms", ""),
+            ("nearest + 2 amenities + open_now, median", "{filtered_median_ms:.3f} ms", ""),
+            ("nearest + 2 amenities + open_now, p99", "{filtered_p99_ms:.3f} ms", ""),
+            ("query parsing (marshmallow), per request", "{parse_us:.0f} µs", ""),
+            ("search + shaping without HTTP, per query", "{service_us:.0f} µs", ""),
+            ("load average before / after the timed loop", "{load}", ""),
+            ("process RSS after the queries", "{rss_mb:.0f} MB", "< 200 MB"),
+            ("process peak RSS (VmHWM)", "{peak_rss_mb:.0f} MB", "< 200 MB"),
+            ("index columns + tree", "{index_mb:.0f} MB", ""),
+            ("brute-force geopy scan, per query", "{scan_median_s:.1f} s", ""),
+            ("**scan / nearest median**", "{scan_ratio:,.0f}×", ""),
+            ("scan answers that differ from ours", "{scan_mismatches}", "0"),
+        ],
+    )
     lines.append("")
     checks = []
     for r in results:
@@ -374,24 +323,18 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--stations", type=int, default=NATIONAL_STATIONS)
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--scans", type=int, default=3, help="brute-force geopy scans (about 15 s each)")
-    parser.add_argument(
-        "--pg", nargs="?", const=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG), default=None
-    )
-    parser.add_argument("--no-doc", action="store_true", help="do not update docs/benchmarks.md")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.child:
-        print(json.dumps(child(*json.loads(args.child))))
+    harness.pg_flag(parser)
+    harness.doc_and_child_flags(parser)
+    args = harness.parse(parser, argv, child)
+    if args is None:  # a child process, which has measured
         return []
     results = []
-    with tempfile.TemporaryDirectory(prefix="bench-nearest-") as workdir:
-        results.append(run_sqlite(args.stations, args.queries, args.scans, workdir))
+    with harness.sqlite("bench-nearest-", "nearest.sqlite") as database:
+        results.append(run(database, args.stations, args.queries, args.scans))
     if args.pg:
-        results.append(run_postgres(args.stations, args.queries, args.scans, args.pg))
-    section = report(results, args.stations)
-    print(section)
-    if not args.no_doc:
-        write_section(HEADING, section)
+        with harness.postgres(args.pg, "bench_nearest_") as database:
+            results.append(run(database, args.stations, args.queries, args.scans))
+    harness.publish(HEADING, report(results, args.stations), no_doc=args.no_doc)
     return results
 
 

@@ -15,73 +15,39 @@ Run ``python -m benchmarks.stats [--pg [URL]] [--stations N] [--checkins N] [--s
 """
 
 import argparse
-import json
 import os
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from benchmarks.doc_sections import write_section
+from benchmarks import harness
+from benchmarks.harness import DEFAULT_PG, ROOT, Database, summary
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 HEADING = "## Statistics (issue 4)"
 TARGET_MS = 200.0
 PASSWORD = "bench-password-123"
 
 
-def _pg_url(url: str) -> str:
-    return "postgresql+psycopg://" + url[len("postgresql://") :] if url.startswith("postgresql://") else url
-
-
-def _env(url: str, schema: str | None) -> dict:
+def _env(database: Database) -> dict:
     env = dict(os.environ, RATELIMIT_ENABLED="false", SECRET_KEY="bench-secret-key-0123456789abcdef")
-    if schema:
-        env["DATABASE_URL"] = f"{url}?options=-csearch_path%3D{schema}"
-    else:
-        env["DATABASE_URL"] = url
+    env["DATABASE_URL"] = database.app_url
     return env
 
 
-def seed(url: str, schema: str | None, stations: int, checkins: int) -> float:
+def seed(database: Database, stations: int, checkins: int) -> float:
     """Create the tables and run ``flask bench-data``; return the seconds it took."""
-    code = (
-        "from stationfinder import create_app\nfrom stationfinder.extensions import db\n"
-        "from stationfinder.models import Base\napp = create_app()\n"
-        "with app.app_context():\n    Base.metadata.create_all(db.engine)\n"
-    )
-    env = _env(url, schema)
-    subprocess.run([sys.executable, "-c", code], env=env, check=True)
-    flask = os.path.join(os.path.dirname(sys.executable), "flask")
+    database.create_tables()
     started = time.perf_counter()
-    subprocess.run(
-        [
-            flask,
-            "--app",
-            "stationfinder",
-            "bench-data",
-            "--stations",
-            str(stations),
-            "--checkins",
-            str(checkins),
-        ],
-        env=env,
-        check=True,
-    )
+    # From the checkout, where `flask --app stationfinder` finds the benchmarks' seeding command.
+    seeding = ["bench-data", "--stations", str(stations), "--checkins", str(checkins)]
+    flask = [sys.executable, "-m", "flask", "--app", "stationfinder", *seeding]
+    subprocess.run(flask, env=_env(database), cwd=ROOT, check=True)
     return time.perf_counter() - started
 
 
-def _stats(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return {"median_ms": statistics.median(ordered), "p95_ms": p95, "n": len(ordered)}
-
-
-def child(url: str, schema: str | None, repeat: int, raw_repeat: int) -> dict:
+def child(database: list, repeat: int, raw_repeat: int) -> dict:
     """Measure in this (fresh) process and return the results."""
     import sqlalchemy as sa
 
@@ -90,8 +56,9 @@ def child(url: str, schema: str | None, repeat: int, raw_repeat: int) -> dict:
     from stationfinder.models import Station, User
     from stationfinder.services import accounts
 
+    database = Database(*database)
     config = {"RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False}
-    os.environ.update(_env(url, schema))
+    os.environ.update(_env(database))
     app = create_app(config)
     with app.app_context():
         prefix2 = sa.func.substr(Station.region_code, 1, 2)
@@ -184,7 +151,7 @@ def child(url: str, schema: str | None, repeat: int, raw_repeat: int) -> dict:
     }
     params = {"m": month_from, "t": today.isoformat(), "y": year_from, "p": prefix, "u": upper, "c": county}
     raw: dict[str, list[float]] = {k: [] for k in raw_sql}
-    engine = sa.create_engine(_pg_url(url) if url.startswith("postgres") else url, **_engine_options(schema))
+    engine = database.engine()
     postgres = engine.dialect.name == "postgresql"
     hour = (
         f"extract(hour FROM c.created_at AT TIME ZONE '{tz}')" if postgres else "strftime('%H', c.created_at)"
@@ -207,50 +174,16 @@ def child(url: str, schema: str | None, repeat: int, raw_repeat: int) -> dict:
         "county": county,
         "cpus": os.cpu_count(),
         "load": os.getloadavg(),
-        "results": {k: _stats(v) for k, v in samples.items()},
-        "raw": {k: _stats(v) for k, v in raw.items()},
+        "results": {k: summary(v) for k, v in samples.items()},
+        "raw": {k: summary(v) for k, v in raw.items()},
     }
 
 
-def _engine_options(schema: str | None) -> dict:
-    return {"connect_args": {"options": f"-csearch_path={schema}"}} if schema else {}
-
-
-def _run_child(url: str, schema: str | None, repeat: int, raw_repeat: int) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.stats", "--child", json.dumps([url, schema, repeat, raw_repeat])],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def run_postgres(
-    url: str, stations: int, checkins: int, repeat: int, raw_repeat: int, reuse: str | None
-) -> dict:
-    import sqlalchemy as sa
-
-    url = _pg_url(url)
-    if reuse:
-        return {"backend": "PostgreSQL", "seed_s": None, **_run_child(url, reuse, repeat, raw_repeat)}
-    schema = "bench_stats_" + uuid.uuid4().hex[:10]
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        seed_s = seed(url, schema, stations, checkins)
-        return {"backend": "PostgreSQL", "seed_s": seed_s, **_run_child(url, schema, repeat, raw_repeat)}
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def run_sqlite(stations: int, checkins: int, repeat: int, raw_repeat: int, workdir: str) -> dict:
-    url = f"sqlite:///{workdir}/stats.sqlite"
-    seed_s = seed(url, None, stations, checkins)
-    return {"backend": "SQLite", "seed_s": seed_s, **_run_child(url, None, repeat, raw_repeat)}
+def run(database: Database, stations: int, checkins: int, repeat: int, raw_repeat: int, seeded: bool) -> dict:
+    """Seed the database unless it was ``seeded`` before, then measure in a fresh process."""
+    seed_s = None if seeded else seed(database, stations, checkins)
+    measured = harness.run_child("benchmarks.stats", database.as_args(), repeat, raw_repeat)
+    return {"backend": database.backend, "seed_s": seed_s, **measured}
 
 
 def _verdict(ms: float) -> str:
@@ -277,9 +210,8 @@ def report(results: list[dict]) -> str:
             f"timed runs each after one warm-up, {r['cpus']} CPUs, load average "
             f"{', '.join(f'{x:.1f}' for x in r['load'])} at the end; {time.strftime('%Y-%m-%d')}.",
             "",
-            "| question | median | p95 | < 200 ms | raw GROUP BY over `checkin`, median |",
-            "|---|---|---|---|---|",
         ]
+        rows = []
         for label, s in r["results"].items():
             kind, question = label.split(": ", 1)
             raw = r["raw"].get(question) if kind == "api" else None
@@ -289,9 +221,11 @@ def report(results: list[dict]) -> str:
                 else ""
             )
             name = f"API {question}" if kind == "api" else f"dashboard page, {question}"
-            times = f"{s['median_ms']:.1f} ms | {s['p95_ms']:.1f} ms | {_verdict(s['p95_ms'])}"
-            lines.append(f"| {name} | {times} | {raw_text} |")
-        lines.append("")
+            rows.append(
+                [name, f"{s['median_ms']:.1f} ms", f"{s['p95_ms']:.1f} ms", _verdict(s["p95_ms"]), raw_text]
+            )
+        header = ["question", "median", "p95", "< 200 ms", "raw GROUP BY over `checkin`, median"]
+        lines += [*harness.table(header, rows), ""]
     lines += NOTES
     return "\n".join(lines)
 
@@ -300,14 +234,14 @@ NOTES = [
     "The raw GROUP BY counts check-ins only (no unique devices) and is what the API would cost without "
     "rollups. The API and page times include authentication, parsing, the rollup queries, JSON or HTML.",
     "",
-    "Where the answers come from (`services/stats_read.py` picks the coarsest table): totals, days, "
+    "Where the answers come from (`services/stats/` picks the coarsest table): totals, days, "
     "weekdays, rider groups and child regions of any region read `checkin_area_month` for whole months and "
     "`checkin_area_day` for the rest (a year nationally is ~80 rows per group); hours and the heatmap read "
     "`checkin_area_hour` (country, provinces, cities), summed by hour of day or by weekday and hour in "
     "SQL, or, for counties, managers and single stations, the "
     "hourly `checkin_rollup` of their few hundred stations. Per-station answers read the per-station "
     "day, month, quarter and calendar-year tables, keyed by province first: each level takes a partial "
-    "unit whole minus the rest when the rest is shorter (`stats_spans.station_spans`), so a year to today "
+    "unit whole minus the rest when the rest is shorter (`stats/spans.station_spans`), so a year to today "
     "is about three rows per station (a few days, a month and the year; the days and month still to "
     "come have no rows). Station names of a region are kept per worker and joined to the counts in "
     "Python. The busiest-station ranking of a big area uses the threshold algorithm over the month "
@@ -329,37 +263,27 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--checkins", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--raw-repeat", type=int, default=3)
-    parser.add_argument(
-        "--pg", nargs="?", const=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG), default=None
-    )
+    harness.pg_flag(parser)
     parser.add_argument("--reuse", help="measure this already seeded PostgreSQL schema; keep it")
     parser.add_argument("--sqlite", action="store_true", help="also measure SQLite (seeding it is slow)")
     parser.add_argument("--reuse-sqlite", metavar="FILE", help="measure this already seeded SQLite file")
     parser.add_argument("--skip-pg", action="store_true", help="measure SQLite only")
-    parser.add_argument("--no-doc", action="store_true", help="do not update docs/benchmarks.md")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.child:
-        print(json.dumps(child(*json.loads(args.child))))
+    harness.doc_and_child_flags(parser)
+    args = harness.parse(parser, argv, child)
+    if args is None:  # a child process, which has measured
         return []
     results = []
+    sizes = (args.stations, args.checkins, args.repeat, args.raw_repeat)
     if not args.skip_pg:
-        pg = args.pg or DEFAULT_PG
-        results.append(
-            run_postgres(pg, args.stations, args.checkins, args.repeat, args.raw_repeat, args.reuse)
-        )
+        with harness.postgres(args.pg or DEFAULT_PG, "bench_stats_", reuse=args.reuse) as database:
+            results.append(run(database, *sizes, seeded=bool(args.reuse)))
     if args.reuse_sqlite:
-        url = f"sqlite:///{os.path.abspath(args.reuse_sqlite)}"
-        results.append(
-            {"backend": "SQLite", "seed_s": None, **_run_child(url, None, args.repeat, args.raw_repeat)}
-        )
+        database = Database("SQLite", f"sqlite:///{os.path.abspath(args.reuse_sqlite)}")
+        results.append(run(database, *sizes, seeded=True))
     elif args.sqlite:
-        with tempfile.TemporaryDirectory(prefix="bench-stats-") as workdir:
-            results.append(run_sqlite(args.stations, args.checkins, args.repeat, args.raw_repeat, workdir))
-    section = report(results)
-    print(section)
-    if not args.no_doc:
-        write_section(HEADING, section)
+        with harness.sqlite("bench-stats-", "stats.sqlite") as database:
+            results.append(run(database, *sizes, seeded=False))
+    harness.publish(HEADING, report(results), no_doc=args.no_doc)
     return results
 
 

@@ -34,6 +34,7 @@ def create_app(test_config=None) -> Flask:
     settings.finalize(app.config, app.instance_path)
 
     register_extensions(app)
+    register_caches(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -88,6 +89,16 @@ def register_extensions(app: Flask) -> None:
     from stationfinder.db import init_app as init_db
 
     init_db(app)
+
+
+def register_caches(app: Flask) -> None:
+    """Give each per-worker cache (``caching.WorkerCache``) its store in this app."""
+    from stationfinder.services.checkins.recording import POSTERS
+    from stationfinder.services.nearest.search import INDEX
+    from stationfinder.services.stats.coverage import CACHES as STATS_CACHES
+
+    for cache in (INDEX, POSTERS, *STATS_CACHES):
+        cache.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

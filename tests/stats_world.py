@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from stationfinder import units
 from stationfinder.extensions import db
 from stationfinder.models import (
     Checkin,
@@ -50,7 +51,7 @@ def checkin(station: Station, when: datetime, device: str, category: str | None 
 
 
 def build_world() -> dict[str, Station]:
-    """Create the world's stations and check-ins (in an app context) and commit."""
+    """Create the world's stations and check-ins (in an app context), commit and count them."""
     stations: dict[str, Station] = {}
     for code, (refs, _n) in COUNTIES.items():
         for ref in refs:
@@ -63,7 +64,8 @@ def build_world() -> dict[str, Station]:
             station = stations[refs[i % len(refs)]]
             when = NOW - timedelta(days=i % 10, hours=i)
             checkin(station, when, device=f"{code}-dev-{i}", category=categories[i % 3])
-    db.session.commit()
+    # As the statistics views do before they read.
+    units.fold()
     return stations
 
 

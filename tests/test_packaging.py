@@ -160,6 +160,16 @@ def test_wheel_contains_resources(wheel):
     assert not [n for n in names if n.endswith(".tmp")]
 
 
+def test_wheel_ships_no_benchmark_code(wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        entry_points = [n for n in names if n.endswith("entry_points.txt")]
+        assert all("benchmarks" not in archive.read(n).decode() for n in entry_points)
+    # The seeding (benchmarks/seeding/) stays in the checkout; so do the benchmarks themselves.
+    assert not [n for n in names if n.startswith("benchmarks/") or "bench" in n.rsplit("/", 1)[-1]]
+    assert not [n for n in names if n.endswith(("rollups_bulk.py", "bench_data.py"))]
+
+
 def test_wheel_catalogue_translates(wheel, tmp_path):
     mo = tmp_path / "messages.mo"
     with zipfile.ZipFile(wheel) as archive:

@@ -30,7 +30,7 @@ def upgrade():
 
 
 def downgrade():
-    # Count what is still pending first (flask checkins fold) or those check-ins stay uncounted.
+    # Count what is still pending first (flask rollups fold) or those check-ins stay uncounted.
     with op.batch_alter_table("checkin", schema=None) as batch_op:
         batch_op.drop_index("ix_checkin_pending")
         batch_op.drop_column("pending")

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from werkzeug.exceptions import BadRequest, Conflict, NotFound, UnsupportedMediaType
 from werkzeug.exceptions import Gone as GoneError
 
+from stationfinder import units
 from stationfinder.api.common import Blueprint, http_error, json_response
 from stationfinder.extensions import db
 from stationfinder.models import CATEGORIES, Checkin
@@ -137,7 +138,7 @@ def create_checkin(body):
     """Check in at the station of a poster."""
     near = (body["lat"], body["lon"]) if "lat" in body else None
     try:
-        checkin, duplicate = checkin_service.check_in(
+        checkin, duplicate = units.check_in(
             body["token"], body.get("device_id"), body.get("category"), near=near
         )
     except tuple(RECORD_ERRORS) as exc:

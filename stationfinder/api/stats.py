@@ -7,6 +7,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import Forbidden as ForbiddenError
 from werkzeug.exceptions import NotFound as NotFoundError
 
+from stationfinder import units
 from stationfinder.api.auth import current_api_user
 from stationfinder.api.common import Blueprint, http_error, json_response
 from stationfinder.i18n import current_lang
@@ -110,6 +111,7 @@ class StatsOut(Schema):
 def checkin_stats(args):
     """Count check-ins in your scope over local days, optionally grouped."""
     user = current_api_user()
+    units.fold()
     try:
         body = stats.checkin_stats(
             accounts.scope_of(user),

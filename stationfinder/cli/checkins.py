@@ -3,12 +3,12 @@
 import click
 from flask.cli import AppGroup
 
+from stationfinder import units
 from stationfinder.extensions import db
 from stationfinder.services import checkins as checkin_service
 from stationfinder.services.errors import InvalidInput
-from stationfinder.services.rollups import fold
 
-checkins = AppGroup("checkins", help="Check-in data retention and counting.")
+checkins = AppGroup("checkins", help="Check-in data retention.")
 
 
 @checkins.command("purge")
@@ -16,6 +16,8 @@ checkins = AppGroup("checkins", help="Check-in data retention and counting.")
 def purge_command(days):
     """Delete raw check-ins and device rows older than DAYS; the aggregate counts stay."""
     try:
+        # Count what is pending first: purge keeps the raw rows of check-ins not yet counted.
+        units.fold()
         removed = checkin_service.purge(days)
     except InvalidInput as exc:
         raise click.ClickException(str(exc)) from None
@@ -24,9 +26,3 @@ def purge_command(days):
         f"removed {removed['checkins']} check-ins, {removed['device_days']} device-day rows and "
         f"{removed['device_presence']} device-presence rows older than {days} days; rollups kept"
     )
-
-
-@checkins.command("fold")
-def fold_command():
-    """Count every pending check-in into the rollups now (workers and reads also do this)."""
-    click.echo(f"counted {fold.fold()} pending check-ins into the rollups")

@@ -52,9 +52,8 @@ def import_command(file, fmt, dry_run):
     try:
         with progress_bar() as progress:
             if dry_run:
-                count = station_import.check_file(
-                    data, filename=name, fmt=fmt, timezone=timezone, progress=progress
-                )
+                rows = station_import.read_file(data, name, fmt, progress)
+                count = station_import.check_records(rows, timezone)
             else:
                 result = station_import.import_file(
                     data, filename=name, fmt=fmt, timezone=timezone, progress=progress

@@ -13,7 +13,8 @@ from flask_babel import pgettext
 from stationfinder.models import StationStatus
 from stationfinder.services.stats import dashboard as stats_dashboard
 from stationfinder.services.stats import groups as stats
-from stationfinder.services.stats.groups import Query, region_label, weekday_label
+from stationfinder.services.stats.labels import region_label, weekday_labels
+from stationfinder.services.stats.query import Query
 
 TABLES = {
     "summary": _l("Totals"),
@@ -105,7 +106,7 @@ def groups_table(name: str, first_column: str, groups: list[dict], with_key: boo
 def heatmap_table(matrix: list[list[int]], lang: str) -> Table:
     """Return check-ins as weekdays (rows) by local hour (columns)."""
     table = Table("heatmap", str(TABLES["heatmap"]), [_("Weekday")] + [f"{h:02d}" for h in range(24)])
-    table.rows = [[weekday_label(i + 1, lang), *row] for i, row in enumerate(matrix)]
+    table.rows = [[weekday, *row] for weekday, row in zip(weekday_labels(lang), matrix, strict=True)]
     return table
 
 

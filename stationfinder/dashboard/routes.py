@@ -6,14 +6,15 @@ from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from stationfinder import errors
+from stationfinder import errors, units
 from stationfinder.dashboard import bp, charts, data, exports
 from stationfinder.i18n import current_lang
 from stationfinder.services import accounts
 from stationfinder.services.errors import Forbidden, InvalidInput, NotFound
 from stationfinder.services.rollups.counting import NATIONAL
-from stationfinder.services.stats import groups as stats
-from stationfinder.services.stats.read import Target
+from stationfinder.services.stats import coverage, labels
+from stationfinder.services.stats import query as stats
+from stationfinder.services.stats.query import Target
 from stationfinder.staff_words import area_text
 
 FILTERS = ("from", "to", "region", "station")
@@ -31,7 +32,8 @@ def _filters() -> dict:
 
 
 def _query(filters: dict):
-    """Return the checked stats query of the filters for the logged-in user."""
+    """Count what is pending, then return the checked stats query of the filters for the logged-in user."""
+    units.fold()
     scope = accounts.scope_of(current_user)
     return stats.prepare(
         scope,
@@ -80,14 +82,14 @@ def region_options(scope: accounts.Scope, current: str | None, lang: str) -> lis
             and scope.covers_region(code)
         ):
             chain.append(code)
-    depth = stats.child_level_depth(Target(area=current))
-    children = stats.child_regions(Target(area=current), depth) if depth else []
+    source = Target(area=current).source
+    children = coverage.child_regions(source, source.child_depth) if source.child_depth else []
     options = [
-        {"code": "" if c == NATIONAL else c, "label": stats.region_label(c, lang), "level": i}
+        {"code": "" if c == NATIONAL else c, "label": labels.region_label(c, lang), "level": i}
         for i, c in enumerate(chain)
     ]
     options += [
-        {"code": c, "label": stats.region_label(c, lang), "level": len(chain)}
+        {"code": c, "label": labels.region_label(c, lang), "level": len(chain)}
         for c in children
         if c != current
     ]
@@ -127,7 +129,7 @@ def index():
             exports=[],
         ), status
     sections = data.page(query, lang)
-    weekdays = [stats.weekday_label(i, lang) for i in range(1, 8)]
+    weekdays = labels.weekday_labels(lang)
     line = charts.line_chart([(g["key"], g["key"][5:], g["count"]) for g in sections["days"]])
     return render_template(
         "dashboard/index.html",
@@ -181,7 +183,7 @@ def _scope_label(query, lang: str) -> str:
     if query.station is not None:
         return query.station.name
     if query.target.area:
-        return stats.region_label(query.target.area, lang)
+        return labels.region_label(query.target.area, lang)
     return _("My stations")
 
 

@@ -4,9 +4,13 @@
 with 186,100 stations most station-hours hold one check-in. These tables group
 by region instead (every level: the whole country "000000", province, city,
 county), or by station but per local day, month, quarter or year, and are kept
-exact alongside ``CheckinRollup`` by ``services.rollups`` (folded in batches by
-``services.fold``). Areas are the station's region when the check-in was
-counted; ``uniq`` is the unique-device count at the area's own level (rider-days).
+exact alongside ``CheckinRollup`` by ``services.rollups`` (folded in batches).
+Areas are the station's region when the check-in was counted; ``uniq`` is the
+unique-device count at the area's own level (rider-days).
+
+These classes hold the columns, keys and indexes (the schema, as the migrations
+build it); ``services/rollups/registry.py`` declares, once per table, what a row
+counts (grain, period, sums) and which measured question needs the table.
 """
 
 from datetime import date

@@ -13,6 +13,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from stationfinder import units
 from stationfinder.extensions import csrf, db
 from stationfinder.models import CATEGORIES, Checkin, Station, StationStatus, utcnow
 from stationfinder.ratelimits import (
@@ -29,21 +30,15 @@ from stationfinder.services.checkins import receipts as checkin_receipts
 from stationfinder.services.errors import Closed, DomainError, Gone, NotFound
 from stationfinder.services.nearest import search as nearest
 from stationfinder.services.posters import tokens as posters
+from stationfinder.services.stats.labels import CATEGORY_LABELS
 
 DEVICE_COOKIE_DAYS = 365
 ALTERNATIVES = 3
 
 
 def group_choices() -> list[tuple[str, str]]:
-    """Return the rider groups a rider may pick, with their labels."""
-    labels = {
-        "food_delivery": _("Food delivery rider"),
-        "courier": _("Courier"),
-        "ride_hailing": _("Ride-hailing driver"),
-        "truck_driver": _("Truck driver"),
-        "other": _("Other"),
-    }
-    return [(code, labels[code]) for code in CATEGORIES]
+    """Return the rider groups a rider may pick, with their labels in the request's language."""
+    return [(code, str(CATEGORY_LABELS[code])) for code in CATEGORIES]
 
 
 def _with_device(response, device_id: str | None):
@@ -178,7 +173,7 @@ def checkin_submit(token: str):
     device_id = cookie_device_id()
     category = request.form.get("category")
     try:
-        checkin, duplicate = checkin_service.check_in(
+        checkin, duplicate = units.check_in(
             token, device_id, category if category in CATEGORIES else None, near=_position()
         )
     except (NotFound, Gone, Closed):

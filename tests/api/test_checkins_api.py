@@ -7,11 +7,11 @@ import sqlalchemy as sa
 import time_machine
 from sqlalchemy import event
 
+from stationfinder import units
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, CheckinRollup, DeviceDay, Station
 from stationfinder.services.checkins import writes
 from stationfinder.services.posters import tokens as posters
-from stationfinder.services.rollups import fold
 from tests.factories import StationFactory
 
 URL = "/api/v1/checkins"
@@ -30,7 +30,7 @@ def poster(app):
 
 def counted(app) -> tuple[int, int]:
     with app.app_context():
-        fold.fold()
+        units.fold()
         rows = db.session.scalar(sa.select(sa.func.count()).select_from(Checkin))
         total = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(CheckinRollup.count), 0)))
         return rows, total

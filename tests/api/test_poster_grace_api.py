@@ -9,6 +9,7 @@ import time_machine
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, Station
 from stationfinder.services import checkins as checkin_service
+from stationfinder.services.checkins.recording import POSTERS
 from stationfinder.services.posters import tokens as posters
 from tests.api.test_checkins_api import URL, assert_problem, counted
 from tests.factories import StationFactory
@@ -36,7 +37,7 @@ def rotated(app, client):
 
 def forget_posters(app):
     """Forget what this worker learnt of posters, as a freshly started worker has."""
-    app.extensions.get("stationfinder.posters", {}).clear()
+    POSTERS.clear(app)
 
 
 def test_the_old_token_counts_during_the_grace_period_remembered_or_read_afresh(app, client, rotated):

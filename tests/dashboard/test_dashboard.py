@@ -4,9 +4,12 @@ import re
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from stationfinder.extensions import db
+from stationfinder.models import Checkin, Station
 from tests.staff import login
-from tests.stats_world import COUNTIES, build_world, make_users, world_total
+from tests.stats_world import COUNTIES, NOW, build_world, checkin, make_users, world_total
 
 RANGE = {"from": "2025-03-01", "to": "2025-03-10"}
 # user -> (region seen, refs it must never show)
@@ -120,6 +123,16 @@ def test_the_line_chart_marks_each_day_only_on_short_ranges(client, world, days,
     # The table under the chart keeps every day either way.
     table = re.search(r'data-table="days".*?</table>', html, re.S).group(0)
     assert table.count("<tr>") == days + 1
+
+
+def test_the_page_counts_a_checkin_still_pending(app, client, world):
+    with app.app_context():
+        checkin(db.session.scalar(sa.select(Station).where(Station.ref == "bj-qxg-1")), NOW, "late-rider")
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).where(Checkin.pending)) == 1
+    login(client, "admin")
+    html = client.get("/dashboard/", query_string=RANGE).get_data(as_text=True)
+    assert figure(html, "count") == world_total(None) + 1
 
 
 def test_the_daily_average_shows_a_quiet_station(client, world):

@@ -13,7 +13,7 @@ from stationfinder.extensions import db
 from stationfinder.models import Station
 from tests.factories import StationFactory
 from tests.staff import login
-from tests.stats_world import build_world, make_users, world_total
+from tests.stats_world import NOW, build_world, checkin, make_users, world_total
 
 TABLES = ("summary", "days", "heatmap", "busiest", "least_used", "categories", "regions", "map")
 RANGE = {"from": "2025-03-01", "to": "2025-03-10", "lang": "zh"}
@@ -75,6 +75,15 @@ def test_exports_hold_only_the_callers_region(client, world):
         client.get("/dashboard/export/days.csv", query_string={**RANGE, "region": "520500"}).status_code
         == 403
     )
+
+
+def test_exports_count_a_checkin_still_pending(app, client, world):
+    with app.app_context():
+        checkin(db.session.scalar(sa.select(Station).where(Station.ref == "gy-yunyan-1")), NOW, "late-rider")
+        db.session.commit()
+    login(client, "gy")
+    days = read_csv(client.get("/dashboard/export/days.csv", query_string=RANGE))
+    assert sum(int(r[1]) for r in days[1:]) == world_total("520100") + 1
 
 
 def test_exports_follow_the_filters(client, world):

@@ -55,24 +55,20 @@ def normalize_device_id(device_id: str | None) -> str | None:
     return folded
 
 
-def scopes(station_id: int, region_code: str | None) -> list[tuple[int, str]]:
-    """Return (unique bit, DeviceDay scope) pairs of a station: itself, its county, city, province, all.
+# The DeviceDay scope of each area level: a level letter, so no two levels ever share a scope.
+_SCOPE = {"county": "d:", "city": "c:", "province": "p:"}
 
-    Scopes carry a level prefix because a station may hold a city-level code
-    (520500), which must not collide with the city scope of its neighbours.
+
+def scopes(station_id: int, region_code: str | None) -> list[tuple[int, str]]:
+    """Return (unique bit, DeviceDay scope) pairs of a station: itself, then its areas up to the country.
+
+    The areas are the ones its check-ins count in (``regions.ancestors``): a station
+    with a city's code (520500) has a city and a province scope, and no county one.
     """
     out = [(rollups.UNIQUE_STATION, f"s:{station_id}")]
-    try:
-        code = regions.validate(region_code)
-    except regions.InvalidRegion:
-        code = None
-    if code:
-        out += [
-            (rollups.UNIQUE_COUNTY, "d:" + code),
-            (rollups.UNIQUE_CITY, "c:" + regions.city_of(code)),
-            (rollups.UNIQUE_PROVINCE, "p:" + regions.province_of(code)),
-        ]
-    out.append((rollups.UNIQUE_ALL, "*"))
+    for area in reversed(regions.ancestors(region_code)):
+        scope = "*" if area.level == "national" else _SCOPE[area.level] + area.code
+        out.append((rollups.LEVEL_BIT[area.level], scope))
     return out
 
 

@@ -9,13 +9,12 @@ from stationfinder.models import Checkin, DeviceDay, DevicePresence, utcnow
 from stationfinder.services.checkins.identity import local_day, window_start
 from stationfinder.services.checkins.writes import begin_write
 from stationfinder.services.errors import InvalidInput
-from stationfinder.services.rollups import fold
 
 
 def purge(older_than_days: int, now: datetime | None = None) -> dict[str, int]:
-    """Delete raw check-ins and device rows older than a number of days; rollups stay.
+    """Delete raw check-ins and device rows older than a number of days; rollups stay; the caller commits.
 
-    It first folds pending check-ins (committing them), then the caller commits the deletions.
+    Pending check-ins stay until counted: fold first (``units.fold``) to let them go too.
     """
     if not isinstance(older_than_days, int) or older_than_days < 1:
         raise InvalidInput("--older-than must be at least 1 day")
@@ -23,9 +22,8 @@ def purge(older_than_days: int, now: datetime | None = None) -> dict[str, int]:
     cutoff = now - timedelta(days=older_than_days)
     # Never forget a presence still inside the dedupe window, whatever the window is set to.
     presence_cutoff = min(cutoff, window_start(now))
-    # Count every pending check-in first: rollups must hold what the raw rows no longer do.
-    fold.fold()
     begin_write()
+    # Only counted rows go: the rollups must hold what the raw rows no longer do.
     counted = Checkin.pending.is_(False)
     removed = {
         "checkins": db.session.execute(

@@ -2,16 +2,18 @@
 
 A device inside its dedupe window at the station gets its earlier check-in
 back; otherwise the database's writer (``writes``) claims the device's presence
-and inserts the check-in, ``pending`` until ``services.fold`` counts it.
+and inserts the check-in, ``pending`` until ``services.rollups.fold`` counts it.
+The caller owns the transaction: ``stationfinder.units.check_in`` gives a
+request's check-in one of its own and commits it.
 """
 
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from pyproj import Geod
 from sqlalchemy.engine import Connection
 
+from stationfinder.caching import WorkerCache
 from stationfinder.extensions import db
 from stationfinder.models import (
     CATEGORIES,
@@ -36,11 +38,9 @@ from stationfinder.services.checkins.writes import (
     Stale,
     Writer,
     begin_write,
-    transaction,
     writer,
 )
 from stationfinder.services.errors import Closed, Gone, InvalidInput, NotFound
-from stationfinder.services.rollups import fold
 
 NEAR_METRES = 300.0
 _GEOD = Geod(ellps="WGS84")
@@ -60,7 +60,10 @@ _LOOKUP = (
 _PRESENCE = DevicePresence.__table__
 _CHECKIN = Checkin.__table__
 # Poster token -> (poster id, station columns), per worker, for writers that check them again anyway.
-_POSTERS_KEPT = 20_000
+# A hint, so it never reads the dataset version: that would cost a query per check-in (or, read every
+# few seconds, drop all of them at each station write). A poster or station that changed since makes
+# the write fail with Stale, and the token is forgotten and read again.
+POSTERS = WorkerCache("posters", maxsize=20_000, refresh_seconds=None)
 
 
 def near_station(station: Station, lat: float, lon: float) -> bool:
@@ -69,16 +72,6 @@ def near_station(station: Station, lat: float, lon: float) -> bool:
         raise InvalidInput("lat/lon out of range")
     _, _, metres = _GEOD.inv(station.lon, station.lat, lon, lat)
     return metres <= NEAR_METRES
-
-
-def _known_posters() -> dict:
-    return current_app.extensions.setdefault("stationfinder.posters", {})
-
-
-def _remember(known: dict, token: str, poster: tuple[int, dict]) -> None:
-    if len(known) >= _POSTERS_KEPT:
-        del known[next(iter(known))]  # The oldest learnt: dicts keep insertion order.
-    known[token] = poster
 
 
 def _lookup(conn: Connection, token: str, now: datetime) -> tuple[int, dict]:
@@ -99,40 +92,18 @@ def record(
     category: str | None,
     near: tuple[float, float] | None = None,
     now: datetime | None = None,
+    conn: Connection | None = None,
 ) -> tuple[Checkin, bool]:
     """Record a check-in at a poster's station and return (check-in, duplicate); the caller commits.
 
     A device seen at the same station within CHECKIN_DEDUPE_MINUTES gets its
     earlier check-in back with duplicate=True and nothing new is counted.
     ``near`` is the rider's (lat, lon) if shared: only whether it lies within
-    300 m is kept. It writes in the session's transaction (on SQLite begun with
-    the write lock if none is open).
+    300 m is kept. It writes on ``conn``, a transaction of its own from
+    ``writes.transaction``, or else in the session's transaction (on SQLite
+    begun with the write lock if none is open).
     """
-    return _record(begin_write(), token, device_id, category, near, now)
-
-
-def check_in(
-    token: str,
-    device_id: str | None,
-    category: str | None,
-    near: tuple[float, float] | None = None,
-    now: datetime | None = None,
-) -> tuple[Checkin, bool]:
-    """Record a check-in as ``record`` does, commit it and note it for the next fold: the views' entry point.
-
-    Outside a session transaction (a request) it writes in its own, as the
-    database's writer begins it: on SQLite with the write lock, on PostgreSQL
-    in autocommit (each statement is atomic on its own).
-    """
-    if db.session().in_transaction():
-        checkin, duplicate = record(token, device_id, category, near=near, now=now)
-        db.session.commit()
-    else:
-        with transaction(db.engine) as conn:
-            checkin, duplicate = _record(conn, token, device_id, category, near, now)
-    if not duplicate:
-        fold.recorded()
-    return checkin, duplicate
+    return _record(conn or begin_write(), token, device_id, category, near, now)
 
 
 def _record(conn: Connection, token: str, device_id, category, near, now) -> tuple[Checkin, bool]:
@@ -142,25 +113,23 @@ def _record(conn: Connection, token: str, device_id, category, near, now) -> tup
     now = now or utcnow()
     write = writer(conn)
     # A remembered poster saves a read where the writer checks it again in its own statement.
-    known = _known_posters() if write.checks_poster and device_id is not None else None
+    remember = write.checks_poster and device_id is not None
     for _ in range(2):
+        poster = _poster(conn, token, now, remember)
         try:
-            return _record_at(conn, write, _poster(conn, token, now, known), device_id, category, near, now)
+            return _record_at(conn, write, poster, device_id, category, near, now)
         except Stale:
             # Rotated, moved or closed since it was read: read it again (and learn why if it no longer works).
-            if known is not None:
-                known.pop(token, None)
-    return _record_at(conn, write, _poster(conn, token, now, known), device_id, category, near, now)
+            if remember:
+                POSTERS.forget(token)
+    return _record_at(conn, write, _poster(conn, token, now, remember), device_id, category, near, now)
 
 
-def _poster(conn: Connection, token: str, now: datetime, known: dict | None) -> tuple[int, dict]:
-    """Return (poster id, station columns) as remembered in ``known``, or read (and remembered there)."""
-    poster = None if known is None else known.get(token)
-    if poster is None:
-        poster = _lookup(conn, token, now)
-        if known is not None:
-            _remember(known, token, poster)
-    return poster
+def _poster(conn: Connection, token: str, now: datetime, remember: bool) -> tuple[int, dict]:
+    """Return (poster id, station columns): as this worker remembers them when ``remember``, else read."""
+    if not remember:
+        return _lookup(conn, token, now)
+    return POSTERS.get(token, lambda: _lookup(conn, token, now))
 
 
 def _record_at(conn, write: Writer, poster, device_id, category, near, now) -> tuple[Checkin, bool]:
@@ -233,4 +202,4 @@ def _made(added: Added | None, values: dict, station: Station) -> Checkin:
     return Checkin(id=added.id, station=station, **(values | {"unique_mask": added.unique_mask}))
 
 
-__all__ = ["NEAR_METRES", "check_in", "near_station", "record"]
+__all__ = ["NEAR_METRES", "near_station", "record"]

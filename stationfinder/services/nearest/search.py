@@ -4,12 +4,11 @@ The geometry (a k-d tree on the unit sphere, re-ranked by the WGS-84 geodesic) i
 in :mod:`stationfinder.geo.sphere`. This module keeps the searchable stations as
 numpy columns and packed UTF-8 blobs rather than a Python object per station, so
 186,100 stations fit in one worker, answers without touching the database, and
-rebuilds when the stations dataset version changes.
+rebuilds when the stations dataset version changes (``caching.WorkerCache``).
 """
 
 import contextlib
 import ctypes
-import threading
 import time
 from array import array
 from dataclasses import dataclass, field
@@ -17,17 +16,17 @@ from datetime import UTC, datetime
 
 import numpy as np
 import sqlalchemy as sa
-from flask import Flask, current_app
 
 from stationfinder.amenities import to_mask
+from stationfinder.caching import WorkerCache
 from stationfinder.extensions import db
 from stationfinder.geo.sphere import SphereIndex
-from stationfinder.models import DatasetVersion, Station, StationStatus
-from stationfinder.services import dataset
+from stationfinder.models import Station, StationStatus
 from stationfinder.services.nearest.packed import Categories, PackedStrings
 from stationfinder.services.stations import lookup as stations
 
-EXTENSION = "station_index"
+# One index per app, its version checked at most every INDEX_REFRESH_SECONDS.
+INDEX = WorkerCache("station_index", maxsize=1, refresh_seconds="INDEX_REFRESH_SECONDS")
 
 
 def _release_freed_memory() -> None:
@@ -70,7 +69,6 @@ _COLUMNS = (
 class StationIndex:
     """An immutable snapshot of the searchable (not closed) stations."""
 
-    version: int
     ids: np.ndarray
     lat: np.ndarray
     lon: np.ndarray
@@ -86,7 +84,6 @@ class StationIndex:
     access: Categories
     points: SphereIndex
     build_seconds: float = 0.0
-    checked_at: float = field(default_factory=time.monotonic)
     # Shaped stations recently answered, oldest first (a dict keeps insertion order).
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -97,24 +94,21 @@ class StationIndex:
 
     @classmethod
     def load(cls) -> "StationIndex":
-        """Read the version, then the stations, in one transaction (so never older than the version).
+        """Read the searchable stations.
 
         Rows stream in chunks straight into compact columns, so the build never holds them all as objects.
         """
         started = time.perf_counter()
         with db.engine.connect() as conn:
-            version = conn.scalar(
-                sa.select(DatasetVersion.version).where(DatasetVersion.name == dataset.STATIONS)
-            )
             result = conn.execution_options(yield_per=_CHUNK).execute(
                 sa.select(*_COLUMNS).where(Station.status != StationStatus.CLOSED.value).order_by(Station.id)
             )
-            index = cls.from_chunks(version or 0, result.partitions())
+            index = cls.from_chunks(result.partitions())
         index.build_seconds = time.perf_counter() - started
         return index
 
     @classmethod
-    def from_chunks(cls, version: int, chunks) -> "StationIndex":
+    def from_chunks(cls, chunks) -> "StationIndex":
         """Build the index from chunks of rows in ``_COLUMNS`` order."""
         packed = {name: PackedStrings() for name in ("refs", "names", "addresses")}
         categories = {name: Categories() for name in ("hours", "regions", "statuses", "access")}
@@ -149,7 +143,6 @@ class StationIndex:
             else np.zeros(len(statuses), dtype=bool)
         )
         index = cls(
-            version=version,
             **columns,
             is_open_status=is_open_status,
             **packed,
@@ -162,9 +155,9 @@ class StationIndex:
         return index
 
     @classmethod
-    def from_rows(cls, version: int, rows) -> "StationIndex":
+    def from_rows(cls, rows) -> "StationIndex":
         """Build the index from rows in ``_COLUMNS`` order."""
-        return cls.from_chunks(version, [rows])
+        return cls.from_chunks([rows])
 
     # -- searching ------------------------------------------------------------------------------
 
@@ -267,48 +260,12 @@ class StationIndex:
         return total + self.points.nbytes
 
 
-class _Holder:
-    """The app's current index, swapped whole when the dataset version changes."""
-
-    def __init__(self):
-        self.index: StationIndex | None = None
-        self.lock = threading.Lock()
-
-
-def _holder(app: Flask) -> _Holder:
-    holder = app.extensions.get(EXTENSION)
-    if holder is None:
-        holder = app.extensions.setdefault(EXTENSION, _Holder())
-    return holder
-
-
 def get_index() -> StationIndex:
-    """Return the current app's index, rebuilding it when the dataset version changed.
+    """Return the current app's index, rebuilt when the stations dataset version moved.
 
-    The version is checked at most every INDEX_REFRESH_SECONDS (0: on every call). While one
-    thread rebuilds, the others keep answering from the previous snapshot.
+    While one thread rebuilds, the others keep answering from the previous snapshot.
     """
-    app = current_app._get_current_object()
-    holder = _holder(app)
-    index = holder.index
-    if index is not None:
-        now = time.monotonic()
-        if now - index.checked_at < app.config["INDEX_REFRESH_SECONDS"]:
-            return index
-        if not holder.lock.acquire(blocking=False):
-            return index
-        try:
-            if dataset.current() == index.version:
-                index.checked_at = now
-                return index
-            holder.index = StationIndex.load()
-            return holder.index
-        finally:
-            holder.lock.release()
-    with holder.lock:
-        if holder.index is None:
-            holder.index = StationIndex.load()
-        return holder.index
+    return INDEX.get(None, StationIndex.load)
 
 
 def nearest(

@@ -1,11 +1,23 @@
 """GB/T 2260 region codes (adcodes): a 6-digit code whose trailing "00" pairs widen it.
 
 520502 is 七星关区 (a county), 520500 is 毕节市 (its city), 520000 is 贵州省.
+``ancestors`` is the one statement of that hierarchy: the rollups, the unique-device
+scopes and the statistics all take a code's areas from it (``ancestors_sql`` says the
+same in SQL, for statements that group many rows at once).
 """
 
 import re
+from typing import NamedTuple
+
+import sqlalchemy as sa
 
 _CODE = re.compile(r"^[1-9][0-9]{5}$")
+# The area key of the whole country; real codes never start with 0.
+NATIONAL = "000000"
+LEVELS = ("national", "province", "city", "county")
+# Each level below the country and the leading digits of a code that name it: a code has the
+# level when that level's own pair of digits is not "00" (520500 has a city and no county).
+_DIGITS = (("province", 2), ("city", 4), ("county", 6))
 
 
 class InvalidRegion(ValueError):
@@ -47,14 +59,61 @@ def clause(column, code: str):
     return column.like(prefix(code) + "%")
 
 
-def city_of(code: str) -> str:
-    """Return the city-level code of a county code (520502 -> 520500)."""
-    return validate(code)[:4] + "00"
+class Area(NamedTuple):
+    """One area a code counts in: its code, the code one level up ("" for the country), its level."""
+
+    code: str
+    parent: str
+    level: str
 
 
-def province_of(code: str) -> str:
-    """Return the province-level code (520502 -> 520000)."""
-    return validate(code)[:2] + "0000"
+def ancestors(code: str | None) -> list[Area]:
+    """Return the areas a station or region with this code counts in, country first, the code's own last.
+
+    520502 -> the country, 520000, 520500, 520502; 520500 -> the country, 520000, 520500 (a code
+    whose prefix is a city's has no county); an empty or invalid code -> the country alone.
+    """
+    out = [Area(NATIONAL, "", "national")]
+    try:
+        code = validate(code)
+    except InvalidRegion:
+        return out
+    for name, digits in _DIGITS:
+        if code[digits - 2 : digits] != "00":
+            out.append(Area(code[:digits].ljust(6, "0"), out[-1].code, name))
+    return out
 
 
-__all__ = ["InvalidRegion", "city_of", "clause", "contains", "level", "prefix", "province_of", "validate"]
+def ancestors_sql(column, valid) -> list[tuple[str, object, object, object]]:
+    """Return ``ancestors`` of a region-code column as SQL: (level, area, parent, condition) per level.
+
+    A row has the level's area where ``condition`` holds (None: always); ``valid`` is the
+    dialect's test that the column holds a 6-digit code.
+    """
+    national = _text(NATIONAL)
+    out: list[tuple[str, object, object, object]] = [("national", national, _text(""), None)]
+    for name, digits in _DIGITS:
+        area = (
+            column
+            if digits == 6
+            else sa.func.substr(column, 1, digits, type_=sa.String) + _text("0" * (6 - digits))
+        )
+        own_pair = sa.func.substr(column, digits - 1, 2, type_=sa.String) != _text("00")
+        out.append((name, area, out[-1][1], sa.and_(valid, own_pair)))
+    return out
+
+
+def _text(constant: str):
+    # Inline, as one would write the SQL by hand (they are digits, never input).
+    return sa.literal_column(f"'{constant}'", sa.String)
+
+
+def level_of(code: str) -> str:
+    """Return the level of an area code: "national" for ``NATIONAL``, else ``level``."""
+    return "national" if code == NATIONAL else level(code)
+
+
+__all__ = [
+    "LEVELS", "NATIONAL", "Area", "InvalidRegion", "ancestors", "ancestors_sql", "clause",
+    "contains", "level", "level_of", "prefix", "validate",
+]  # fmt: skip

@@ -1,2 +1,2 @@
-"""Pre-aggregated check-in counts: which rows a check-in adds to (counting), and the batched step
-that counts pending check-ins into them (fold)."""
+"""Pre-aggregated check-in counts: the count tables, each declared once (registry), the rows a
+check-in adds to them (counting), and the batched step that counts pending check-ins (fold)."""

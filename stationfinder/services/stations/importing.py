@@ -298,24 +298,19 @@ def import_records(
     return _write(rows, source, progress)
 
 
-def _file_records(
-    data: bytes, filename: str, fmt: str | None, progress: Progress = quiet
+def read_file(
+    data: bytes, filename: str, fmt: str | None = None, progress: Progress = quiet
 ) -> Iterator[Record | Problem]:
+    """Read a CSV or GeoJSON file's rows (format from ``fmt``, the name or the content)."""
     fmt = fmt or detect_format(filename, data)
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     return read_csv(data, progress) if fmt == "csv" else read_geojson(data, progress)
 
 
-def check_file(
-    data: bytes,
-    filename: str,
-    fmt: str | None = None,
-    timezone: str = "Asia/Shanghai",
-    progress: Progress = quiet,
-) -> int:
-    """Validate a file without touching the database; return its station count or raise ImportRejected."""
-    return len(_validate(_file_records(data, filename, fmt, progress), ZoneInfo(timezone)))
+def check_records(records: Iterable[Record | Problem], timezone: str = "Asia/Shanghai") -> int:
+    """Validate rows without touching the database; return the station count or raise ImportRejected."""
+    return len(_validate(records, ZoneInfo(timezone)))
 
 
 def import_file(
@@ -325,6 +320,6 @@ def import_file(
     timezone: str = "Asia/Shanghai",
     progress: Progress = quiet,
 ) -> ImportResult:
-    """Import a CSV or GeoJSON file (format from ``fmt``, the name or the content), reporting progress."""
-    records = _file_records(data, filename, fmt, progress)
+    """Import a CSV or GeoJSON file, all rows or none, reporting progress."""
+    records = read_file(data, filename, fmt, progress)
     return import_records(records, source=filename, timezone=timezone, progress=progress)

@@ -4,17 +4,15 @@ import math
 
 import sqlalchemy as sa
 
-from stationfinder.extensions import db
 from stationfinder.models import Station
+from stationfinder.services.stats import coverage, ranking
 from stationfinder.services.stats import groups as stats
-from stationfinder.services.stats import ranking as stats_rank
-from stationfinder.services.stats import read
-from stationfinder.services.stats.groups import Query
+from stationfinder.services.stats.query import Query
+from stationfinder.services.stats.sources import rows
 
 # Above this many stations the map shows one circle per region below the one asked.
 MAP_STATION_LIMIT = 1500
 RANKING_LIMIT = 10
-COUNT_CACHE_MIN = 5_000
 
 
 def _change(current: int, previous: int) -> float | None:
@@ -51,19 +49,8 @@ def summary(query: Query) -> dict:
         "previous_unique_devices": prev_uniq,
         "change_pct": _change(count, prev_count),
         "unique_change_pct": _change(uniq, prev_uniq),
-        "stations": station_count(query),
+        "stations": coverage.station_count(query.source),
     }
-
-
-def station_count(query: Query) -> int:
-    """Return how many stations the target covers now (a province's or the country's count is kept)."""
-    target = query.target
-
-    def count():
-        return db.session.scalar(sa.select(sa.func.count(Station.id)).where(target.station_clause())) or 0
-
-    key = (target.area, target.station_ids)
-    return read.by_stations_version("counts", key, count, keep=lambda n: n >= COUNT_CACHE_MIN)
 
 
 def heatmap(query: Query) -> list[list[int]]:
@@ -76,8 +63,8 @@ def heatmap(query: Query) -> list[list[int]]:
 
 def rankings(query: Query, limit: int = RANKING_LIMIT, stations: int | None = None):
     """Return the busiest stations and the least used ones (zero check-ins included, closed ones not)."""
-    stations = station_count(query) if stations is None else stations
-    return stats_rank.rankings(query.target, query.period, stations, limit)
+    stations = coverage.station_count(query.source) if stations is None else stations
+    return ranking.rankings(query.source, query.period, stations, limit)
 
 
 def map_points(query: Query, lang: str = "zh", regions=None, stations: int | None = None) -> dict:
@@ -85,29 +72,26 @@ def map_points(query: Query, lang: str = "zh", regions=None, stations: int | Non
 
     ``regions`` (the region groups) and ``stations`` (the station count) save recomputing them.
     """
-    depth = stats.child_level_depth(query.target)
+    source = query.source
+    depth = source.child_depth
     if stations is None:
-        stations = station_count(query)
+        stations = coverage.station_count(source)
     if depth is None or stations <= MAP_STATION_LIMIT:
-        totals = read.station_totals(query.target, query.period)
+        totals = source.station_totals(query.period)
         count = sa.func.coalesce(totals.c.count, 0)
-        rows = (
-            db.session.connection()
-            .execute(
-                sa.select(Station.id, Station.ref, Station.name, Station.lat, Station.lon, count)
-                .outerjoin(totals, totals.c.station_id == Station.id)
-                .where(query.target.station_clause())
-                .order_by(count.desc(), Station.id)
-                .limit(MAP_STATION_LIMIT)
-            )
-            .all()
+        found = rows(
+            sa.select(Station.id, Station.ref, Station.name, Station.lat, Station.lon, count)
+            .outerjoin(totals, totals.c.station_id == Station.id)
+            .where(source.station_clause())
+            .order_by(count.desc(), Station.id)
+            .limit(MAP_STATION_LIMIT)
         )
         points = [
             {"key": r[1] or str(r[0]), "label": r[2], "lat": r[3], "lon": r[4], "count": int(r[5])}
-            for r in rows
+            for r in found
         ]
         return {"mode": "stations", "points": points}
-    centres = _centres(query, depth)
+    centres = coverage.centres(source, depth)
     counts = {g["key"]: g for g in (regions if regions is not None else stats.groups(query, "region", lang))}
     points = []
     for key, (lat, lon) in centres.items():
@@ -116,23 +100,3 @@ def map_points(query: Query, lang: str = "zh", regions=None, stations: int | Non
             continue
         points.append({"key": key, "label": group["label"], "lat": lat, "lon": lon, "count": group["count"]})
     return {"mode": "regions", "points": sorted(points, key=lambda p: -p["count"])}
-
-
-def _centres(query: Query, depth: int) -> dict[str, tuple[float, float]]:
-    """Return the mean position of the stations of each region below the target's, by region code."""
-    target = query.target
-
-    def centres():
-        code = sa.func.substr(Station.region_code, 1, depth)
-        rows = (
-            db.session.connection()
-            .execute(
-                sa.select(code, sa.func.avg(Station.lat), sa.func.avg(Station.lon))
-                .where(target.station_clause(), Station.region_code.is_not(None))
-                .group_by(code)
-            )
-            .all()
-        )
-        return {prefix.ljust(6, "0"): (lat, lon) for prefix, lat, lon in rows if prefix and lat is not None}
-
-    return read.by_stations_version("centres", (target.area, depth), centres)

@@ -17,10 +17,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from stationfinder.extensions import db
-from stationfinder.models import CheckinStationDay, CheckinStationMonth, Station, StationStatus
-from stationfinder.services.stats import read
-from stationfinder.services.stats.read import Period, Target
+from stationfinder.models import Station, StationStatus
+from stationfinder.services.rollups import registry
+from stationfinder.services.stats.query import Period
+from stationfinder.services.stats.sources import Source, rows
 
 SCAN_LIMIT = 3_000
 # Candidates the threshold algorithm reads at first, spread over the months of the period.
@@ -40,8 +40,8 @@ def _row(row) -> dict:
     }
 
 
-def _busiest_scan(target: Target, period: Period, limit: int, only=None) -> list:
-    totals = read.station_totals(target, period, only)
+def _busiest_scan(source: Source, period: Period, limit: int, only=None) -> list:
+    totals = source.station_totals(period, only)
     # Rank on the totals alone, then fetch the few winners' names: joining every station
     # first would read them all.
     top = (
@@ -51,30 +51,22 @@ def _busiest_scan(target: Target, period: Period, limit: int, only=None) -> list
         .limit(limit)
         .subquery("top")
     )
-    return (
-        db.session.connection()
-        .execute(
-            sa.select(*_COLUMNS, top.c.count, top.c.uniq)
-            .join(top, top.c.station_id == Station.id)
-            .order_by(top.c.count.desc(), Station.id)
-        )
-        .all()
+    return rows(
+        sa.select(*_COLUMNS, top.c.count, top.c.uniq)
+        .join(top, top.c.station_id == Station.id)
+        .order_by(top.c.count.desc(), Station.id)
     )
 
 
-def _least_scan(target: Target, period: Period, limit: int) -> list:
-    totals = read.station_totals(target, period)
+def _least_scan(source: Source, period: Period, limit: int) -> list:
+    totals = source.station_totals(period)
     count = sa.func.coalesce(totals.c.count, 0)
-    return (
-        db.session.connection()
-        .execute(
-            sa.select(*_COLUMNS, count.label("count"), sa.func.coalesce(totals.c.uniq, 0).label("uniq"))
-            .outerjoin(totals, totals.c.station_id == Station.id)
-            .where(target.station_clause(), Station.status != StationStatus.CLOSED.value)
-            .order_by(count, Station.id)
-            .limit(limit)
-        )
-        .all()
+    return rows(
+        sa.select(*_COLUMNS, count.label("count"), sa.func.coalesce(totals.c.uniq, 0).label("uniq"))
+        .outerjoin(totals, totals.c.station_id == Station.id)
+        .where(source.station_clause(), Station.status != StationStatus.CLOSED.value)
+        .order_by(count, Station.id)
+        .limit(limit)
     )
 
 
@@ -86,8 +78,8 @@ def _months(period: Period) -> list:
     return out
 
 
-def _busiest_threshold(target: Target, period: Period, limit: int) -> list:
-    m = CheckinStationMonth
+def _busiest_threshold(source: Source, period: Period, limit: int) -> list:
+    m = registry.station_table("month")
     months = _months(period)
     # About 800 candidates in all: a 30-day ranking reads 400 a month, a year's 60; the busiest
     # stations of a long period are busy every month, so that usually settles in one round.
@@ -96,7 +88,7 @@ def _busiest_threshold(target: Target, period: Period, limit: int) -> list:
         # Every month's top rows in one round trip: each part is a subquery, as SQLite wants it.
         tops = [
             sa.select(m.station_id, m.count)
-            .where(m.month == month, *read.area_filter(m, target))
+            .where(m.month == month, *source.station_rows(m))
             .order_by(m.count.desc())
             .limit(depth)
             .subquery(f"top{n}")
@@ -106,47 +98,43 @@ def _busiest_threshold(target: Target, period: Period, limit: int) -> list:
             sa.select(top.c.station_id, top.c.count, sa.literal(n).label("part"))
             for n, top in enumerate(tops)
         ]
-        rows = db.session.connection().execute(sa.union_all(*parts) if len(parts) > 1 else parts[0]).all()
-        candidates = {r.station_id for r in rows}
+        tops_read = rows(sa.union_all(*parts) if len(parts) > 1 else parts[0])
+        candidates = {r.station_id for r in tops_read}
         threshold, exhausted = 0, True
         for n in range(len(months)):
-            counts = [r.count for r in rows if r.part == n]
+            counts = [r.count for r in tops_read if r.part == n]
             if len(counts) == depth:
                 threshold += min(counts)
                 exhausted = False
-        best = _busiest_scan(target, period, limit, sorted(candidates)) if candidates else []
+        best = _busiest_scan(source, period, limit, sorted(candidates)) if candidates else []
         if exhausted or (len(best) == limit and best[-1].count > threshold):
             return best
         depth *= 4
 
 
-def _least_probe(target: Target, period: Period, limit: int) -> list:
-    d = CheckinStationDay
+def _least_probe(source: Source, period: Period, limit: int) -> list:
+    d = registry.station_table("day")
     # Any check-in at the station in the period makes it not idle; one probe of its own days.
     active = (
         sa.select(d.station_id)
         .where(d.station_id == Station.id, d.local_day.between(period.first, period.last))
         .exists()
     )
-    idle = (
-        db.session.connection()
-        .execute(
-            sa.select(*_COLUMNS, sa.literal(0).label("count"), sa.literal(0).label("uniq"))
-            .where(target.station_clause(), Station.status != StationStatus.CLOSED.value, ~active)
-            .order_by(Station.id)
-            .limit(limit)
-        )
-        .all()
+    idle = rows(
+        sa.select(*_COLUMNS, sa.literal(0).label("count"), sa.literal(0).label("uniq"))
+        .where(source.station_clause(), Station.status != StationStatus.CLOSED.value, ~active)
+        .order_by(Station.id)
+        .limit(limit)
     )
     if len(idle) == limit:
         return idle
-    return _least_scan(target, period, limit)
+    return _least_scan(source, period, limit)
 
 
-def rankings(target: Target, period: Period, stations: int, limit: int) -> tuple[list[dict], list[dict]]:
-    """Return (busiest, least used) stations of a target that covers ``stations`` stations now."""
-    if target.station_ids is not None or stations <= SCAN_LIMIT:
-        busiest, least = _busiest_scan(target, period, limit), _least_scan(target, period, limit)
+def rankings(source: Source, period: Period, stations: int, limit: int) -> tuple[list[dict], list[dict]]:
+    """Return (busiest, least used) stations of a source that covers ``stations`` stations now."""
+    if stations <= SCAN_LIMIT:
+        busiest, least = _busiest_scan(source, period, limit), _least_scan(source, period, limit)
     else:
-        busiest, least = _busiest_threshold(target, period, limit), _least_probe(target, period, limit)
+        busiest, least = _busiest_threshold(source, period, limit), _least_probe(source, period, limit)
     return [_row(r) for r in busiest], [_row(r) for r in least]

@@ -1,6 +1,6 @@
 """Calendar span arithmetic for the statistics: which rollup rows add up to a range of days.
 
-Pure date arithmetic, no database: the readers in ``stats_read`` turn these spans into queries.
+Pure date arithmetic, no database: the readers in ``sources`` turn these spans into queries.
 """
 
 from dataclasses import dataclass

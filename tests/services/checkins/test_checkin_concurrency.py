@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from benchmarks.liveserver import Gunicorn, blast, run_load
+from stationfinder import units
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, CheckinRollup, DeviceDay, DevicePresence
 from stationfinder.services.posters import tokens as posters
-from stationfinder.services.rollups import fold
 from tests.conftest import make_config
 from tests.factories import StationFactory
 
@@ -48,7 +48,7 @@ def pending(app) -> int:
 
 def totals(app) -> dict:
     with app.app_context():
-        fold.fold()
+        units.fold()
         checkins = db.session.scalar(sa.select(sa.func.count()).select_from(Checkin))
         rollup = db.session.execute(
             sa.select(

@@ -1,4 +1,4 @@
-"""The one check-in path as the views call it (``check_in``, one committed transaction each), at chosen times.
+"""The one check-in path as the views call it (``units.check_in``, one transaction each), at chosen times.
 
 Each call below writes in a transaction of its own, as in production: on SQLite
 it takes the write lock at BEGIN, on PostgreSQL it is one guarded statement in
@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from stationfinder import units
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, DeviceDay, DevicePresence
 from stationfinder.services import checkins
@@ -34,7 +35,7 @@ def token(app):
 def tap(token, device="phone-1", at=MIDNIGHT):
     # End the test's own reads: a request starts outside any transaction, so check_in writes in its own.
     db.session.commit()
-    return checkins.check_in(token, device, None, now=at)
+    return units.check_in(token, device, None, now=at)
 
 
 def stored(checkin_id: int) -> Checkin:

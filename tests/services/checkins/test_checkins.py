@@ -5,13 +5,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from stationfinder import units
 from stationfinder.extensions import db
 from stationfinder.models import Checkin, CheckinRollup, DeviceDay, DevicePresence
 from stationfinder.services import checkins
 from stationfinder.services.errors import Closed, Forbidden, Gone, InvalidInput, NotFound
 from stationfinder.services.posters import tokens as posters
 from stationfinder.services.rollups import counting as rollups
-from stationfinder.services.rollups import fold
 from tests.factories import StationFactory
 
 # 10:00 in Shanghai.
@@ -34,8 +34,7 @@ def count(model) -> int:
 
 def rollup_totals() -> dict[str, int]:
     """Return the sums of the hourly rollup once every recorded check-in is counted."""
-    db.session.commit()
-    fold.fold()
+    units.fold()
     columns = ["count", *dict(rollups.UNIQUE_COLUMNS).values()]
     row = db.session.execute(
         sa.select(*[sa.func.coalesce(sa.func.sum(CheckinRollup.__table__.c[c]), 0) for c in columns])
@@ -114,8 +113,12 @@ def test_city_coded_station_does_not_collide_with_the_city_scope(ctx):
     city_station, county_station = StationFactory(region_code="520500"), StationFactory(region_code="520502")
     checkins.record(token_of(county_station), "phone-1", None, now=T0)
     at_city, _ = checkins.record(token_of(city_station), "phone-1", None, now=T0)
-    # "520500" as a station's own code is a scope of its own, apart from the city 520500.
-    assert at_city.unique_mask == rollups.UNIQUE_STATION | rollups.UNIQUE_COUNTY
+    # A station filed under the city 520500 counts in that city (regions.ancestors), where the
+    # device was counted already, and in no county: new only at the station itself.
+    assert at_city.unique_mask == rollups.UNIQUE_STATION
+    areas = {"d:520502", "c:520500", "p:520000", "*"}
+    stations = {f"s:{county_station.id}", f"s:{city_station.id}"}
+    assert set(db.session.scalars(sa.select(DeviceDay.scope))) == stations | areas
 
 
 def test_hash_changes_at_local_midnight_in_shanghai(ctx):

@@ -13,7 +13,7 @@ from stationfinder.models import Station
 from stationfinder.services import dataset
 from stationfinder.services.nearest import search as nearest
 from stationfinder.services.nearest.packed import PackedStrings
-from stationfinder.services.nearest.search import EXTENSION, StationIndex
+from stationfinder.services.nearest.search import INDEX, StationIndex
 from stationfinder.services.stations import lookup as stations
 from tests.factories import StationFactory
 
@@ -172,22 +172,32 @@ def test_version_check_is_throttled(app_factory):
     with app.app_context():
         add(lat=26.60, lon=106.71)
         assert len(nearest.nearest(26.58, 106.71)) == 1
-        built = app.extensions[EXTENSION].index
+        built = nearest.get_index()
         add(lat=26.581, lon=106.71)
         # Within the refresh period the index is neither checked nor rebuilt.
         assert len(nearest.nearest(26.58, 106.71)) == 1
-        assert app.extensions[EXTENSION].index is built
-        built.checked_at -= 3601
+        assert nearest.get_index() is built
+        INDEX.store().checked_at -= 3601
         assert len(nearest.nearest(26.58, 106.71)) == 2
-        assert app.extensions[EXTENSION].index is not built
+        assert nearest.get_index() is not built
 
 
 def test_unchanged_version_keeps_the_index(ctx):
     add(lat=26.60, lon=106.71)
     nearest.nearest(26.58, 106.71)
-    built = ctx.extensions[EXTENSION].index
+    built = nearest.get_index()
     nearest.nearest(26.0, 106.0)
-    assert ctx.extensions[EXTENSION].index is built
+    assert nearest.get_index() is built
+
+
+def test_stations_written_without_a_version_are_found_at_once(ctx):
+    # Fixtures write stations without bumping the version: before the first bump nothing is kept.
+    first = StationFactory(lat=26.60, lon=106.71)
+    db.session.commit()
+    assert [s["id"] for s in nearest.nearest(26.58, 106.71)] == [first.id]
+    closer = StationFactory(lat=26.581, lon=106.71)
+    db.session.commit()
+    assert [s["id"] for s in nearest.nearest(26.58, 106.71)] == [closer.id, first.id]
 
 
 def test_index_answer_matches_to_dict(ctx):
@@ -217,7 +227,7 @@ def test_index_answer_matches_to_dict(ctx):
 def test_index_is_columnar(ctx):
     insert(random_stations(random.Random(1), 300))
     nearest.nearest(26.58, 106.71)
-    index = ctx.extensions[EXTENSION].index
+    index = nearest.get_index()
     assert isinstance(index, StationIndex)
     assert len(index) == db.session.scalar(sa.select(sa.func.count()).where(Station.status != "closed"))
     for column in (index.ids, index.lat, index.lon, index.masks):

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.seeding import bulk
+from stationfinder import units
 from stationfinder.extensions import db
 from stationfinder.models import (
     CATEGORIES,
@@ -22,11 +24,10 @@ from stationfinder.models import (
     DeviceDay,
     DevicePresence,
 )
-from stationfinder.services import checkins, rollups_bulk
+from stationfinder.services import checkins
 from stationfinder.services.accounts import Scope
 from stationfinder.services.posters import tokens as posters
 from stationfinder.services.rollups import counting as rollups
-from stationfinder.services.rollups import fold
 from stationfinder.services.stats import groups as stats
 from tests.factories import StationFactory
 from tests.stats_world import SHANGHAI, checkin, expected_rollups, stored_rollups
@@ -43,7 +44,7 @@ ROLLUP_MODELS = (
 )
 # 30 April 20:00 in Shanghai: three days from here cross two local midnights and a month end.
 START = datetime(2024, 4, 30, 12, 0, tzinfo=UTC)
-REGIONS = ("520502", "520521", "520102", "520500", "440305", None)
+REGIONS = ("520502", "520521", "520102", "520500", "520000", "110101", "440305", None)
 
 
 @pytest.fixture
@@ -83,11 +84,11 @@ def test_rollups_equal_raw_counts_before_and_after_a_purge(stations, visits, kee
         row, duplicate = checkins.record(_token(stations[index]), token, category, now=when)
         db.session.commit()
         if folded:
-            fold.fold()
+            units.fold()
         if undone and not duplicate:
             checkins.undo(row.id, token, now=when + timedelta(minutes=1))
         db.session.commit()
-    fold.fold()
+    units.fold()
     assert db.session.scalar(sa.select(sa.func.count()).where(Checkin.pending)) == 0
     counted = stored_rollups()
     assert counted == expected_rollups()
@@ -98,7 +99,7 @@ def test_rollups_equal_raw_counts_before_and_after_a_purge(stations, visits, kee
     for model in ROLLUP_MODELS:
         db.session.execute(sa.delete(model))
     if raw_total:
-        rollups_bulk.add_range(ids[0], ids[1])
+        bulk.add_range(ids[0], ids[1])
     db.session.commit()
     assert stored_rollups() == counted
 
@@ -154,7 +155,7 @@ def test_apply_files_a_checkin_under_every_level_of_its_region(app):
             checkin(station, when, f"dev-{station.ref}", "courier")
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckinAreaDay)) == 0
-        assert fold.fold() == 3
+        assert units.fold() == 3
         days = db.session.execute(
             sa.select(CheckinAreaDay.area, CheckinAreaDay.local_day, CheckinAreaDay.count)
         ).all()
@@ -170,3 +171,27 @@ def test_apply_files_a_checkin_under_every_level_of_its_region(app):
         assert [m.isoformat() for m in months] == ["2024-06-01"]
         assert rollups.areas_of("520502")[-1] == rollups.Area("520502", "520500", "county")
         assert [a.code for a in rollups.areas_of(None)] == ["000000"]
+
+
+def test_the_registry_declares_every_count_table_once():
+    from stationfinder.models import Base
+    from stationfinder.services.rollups import registry
+
+    counted = {name for name in Base.metadata.tables if name.startswith("checkin_")}
+    assert sorted(t.table.name for t in registry.TABLES) == sorted(counted)
+    assert {t.model for t in registry.TABLES} == set(ROLLUP_MODELS)
+    assert registry.area_table("month") is CheckinAreaMonth
+    assert registry.area_table("hour") is CheckinAreaHour
+    assert registry.station_table("quarter") is CheckinStationQuarter
+    assert registry.station_table("utc_hour") is CheckinRollup
+    assert registry.period_column(CheckinStationYear) is CheckinStationYear.year
+    assert registry.period_column(CheckinAreaHour) is CheckinAreaHour.local_day
+    assert [registry.unique_column(level) for level in ("station", "county", "national")] == [
+        "u_station",
+        "u_county",
+        "u_all",
+    ]
+    # Keys come from the models' primary keys, in their order (the order rows are written in).
+    assert registry.TABLES[1].keys == ("province", "local_day", "area", "station_id")
+    with pytest.raises(TypeError, match="disagree"):
+        registry.CountTable(CheckinAreaDay, "area", "month")

@@ -1,4 +1,9 @@
-"""``flask bench-data``: seed national-scale stations and check-ins for benchmarks."""
+"""``flask bench-data``: seed national-scale stations and check-ins for benchmarks.
+
+The command lives with the benchmarks, outside the installed package: ``stationfinder.cli``
+adds it when this package can be imported (a checkout, or an editable install of one), so
+``flask --app stationfinder bench-data`` works there and an installed wheel has no such command.
+"""
 
 import time
 
@@ -7,7 +12,6 @@ from flask.cli import with_appcontext
 
 from stationfinder.cli.progress import progress_bar
 from stationfinder.extensions import db
-from stationfinder.services import bench_data
 from stationfinder.services.errors import DomainError
 
 
@@ -19,6 +23,8 @@ from stationfinder.services.errors import DomainError
 @with_appcontext
 def bench_data_command(n_stations: int, n_checkins: int, days: int, seed: int):
     """Seed benchmark stations across China and check-ins over the past days, with their rollups."""
+    from benchmarks.seeding import data as bench_data  # numpy and the seeding code, only when asked
+
     started = time.perf_counter()
     try:
         with progress_bar() as progress:

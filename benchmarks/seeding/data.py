@@ -5,7 +5,7 @@ and county codes, made-up ones elsewhere) and positions around each province's
 capital. Check-ins follow meal-time peaks and weekly rhythm; some riders check in
 at several stations of one county a day, so unique counts differ by level. Rows go
 in with bulk inserts (COPY on PostgreSQL) and the rollups are built with
-``rollups_bulk.add_range`` rather than one ``apply`` per check-in.
+``bulk.add_range`` rather than one ``apply`` per check-in.
 """
 
 import io
@@ -16,13 +16,15 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 import numpy as np
 import sqlalchemy as sa
 
+from benchmarks.seeding import bulk
 from stationfinder.extensions import db
 from stationfinder.models import CATEGORIES, Checkin, Station
-from stationfinder.services import dataset, rollups_bulk
+from stationfinder.services import dataset
 from stationfinder.services.errors import InvalidInput
 from stationfinder.services.progress import Progress, quiet
 from stationfinder.services.regions import names as region_names
 from stationfinder.services.regions.provinces import MAINLAND
+from stationfinder.services.rollups.registry import TABLES
 from stationfinder.services.stations.lookup import local_zone
 
 REF_PREFIX = "BENCH-"
@@ -37,14 +39,7 @@ DEDUPE_GAP_S = 31 * 60
 STATIONS = "inserting stations"
 CHECKINS = "inserting check-ins (days)"
 ROLLUPS = "building rollups"
-ROLLUP_TABLES = (
-    "checkin_rollup",
-    "checkin_area_day",
-    "checkin_area_month",
-    "checkin_area_hour",
-    "checkin_station_day",
-    "checkin_station_month",
-)
+ROLLUP_TABLES = tuple(table.table.name for table in TABLES)
 
 
 @dataclass
@@ -272,7 +267,7 @@ def seed(
             db.session.execute(sa.text("SET LOCAL work_mem = '256MB'"))
         # One bulk statement set: the bar can only say it started and when it ended.
         progress(ROLLUPS, 0, 1)
-        rollups_bulk.add_range(before + 1, after, zone)
+        bulk.add_range(before + 1, after, zone)
         progress(ROLLUPS, 1, 1)
         if postgres:
             for table in ROLLUP_TABLES:
