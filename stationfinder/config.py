@@ -35,6 +35,11 @@ _ENV_SETTINGS: dict[str, type] = {
     "INDEX_REFRESH_SECONDS": float,
     "ROLLUP_FOLD_EVERY": int,
     "ROLLUP_FOLD_SECONDS": float,
+    "REPORT_ACK_HOURS": float,
+    "REPORT_FIX_DAYS": float,
+    "RATELIMIT_REPORT_DEVICE": str,
+    "RATELIMIT_REPORT_ANONYMOUS": str,
+    "RATELIMIT_REPORT_IP": str,
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -81,6 +86,13 @@ def defaults(instance_path: str) -> dict:
         # count everything still pending first, so these trade write cost, never exactness.
         "ROLLUP_FOLD_EVERY": 64,
         "ROLLUP_FOLD_SECONDS": 2.0,
+        # A report is overdue when unacknowledged this long, or not closed after REPORT_FIX_DAYS.
+        "REPORT_ACK_HOURS": 48,
+        "REPORT_FIX_DAYS": 7,
+        # Reports per device, per address without a device id, and per address in all (shared NATs).
+        "RATELIMIT_REPORT_DEVICE": "10 per hour",
+        "RATELIMIT_REPORT_ANONYMOUS": "10 per hour",
+        "RATELIMIT_REPORT_IP": "600 per hour",
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -14,6 +14,7 @@ import time
 from flask import current_app, request
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from stationfinder import errors
 from stationfinder.extensions import limiter
@@ -49,6 +50,28 @@ def device_id_from_request() -> str | None:
         return None
 
 
+def report_device_id() -> str | None:
+    """Return the device id a report carries (the JSON or multipart body's, else the cookie's), normalised.
+
+    An id the service would refuse counts as none here; the service then answers it.
+    """
+    if request.is_json:
+        value = _json_body().get("device_id")
+    elif request.mimetype == "multipart/form-data":
+        try:
+            value = request.form.get("device_id")
+        except RequestEntityTooLarge:
+            value = None  # The view answers the 413.
+    else:
+        value = None
+    if not isinstance(value, str):
+        return cookie_device_id()
+    try:
+        return checkin_service.normalize_device_id(value)
+    except InvalidInput:
+        return None
+
+
 def _prefix() -> str:
     # Part of the key, not only Flask-Limiter's prefix: that one is fixed by the first app in a process.
     return current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
@@ -70,6 +93,11 @@ def anonymous_key() -> str:
     """Return the limit key of an anonymous check-in: the requesting address at one poster."""
     token = (request.view_args or {}).get("token") or _json_body().get("token")
     return f"{_prefix()}anon:{_keyed(repr((str(token), get_remote_address() or '')))}"
+
+
+def report_device_key() -> str:
+    """Return the limit key of the device filing a report."""
+    return f"{_prefix()}device:{_keyed(report_device_id() or '')}"
 
 
 def ip_key() -> str:
@@ -99,6 +127,22 @@ checkin_anonymous_limit = limiter.shared_limit(
 )
 checkin_ip_limit = limiter.shared_limit(
     lambda: current_app.config["RATELIMIT_CHECKIN_IP"], scope="checkin-ip", key_func=ip_key
+)
+# Reports as check-ins: per device, per address without one, and a generous backstop per address.
+report_device_limit = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_REPORT_DEVICE"],
+    scope="report-device",
+    key_func=report_device_key,
+    exempt_when=lambda: report_device_id() is None,
+)
+report_anonymous_limit = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_REPORT_ANONYMOUS"],
+    scope="report-anonymous",
+    key_func=ip_key,
+    exempt_when=lambda: report_device_id() is not None,
+)
+report_ip_limit = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_REPORT_IP"], scope="report-ip", key_func=ip_key
 )
 code_lookup_limit = limiter.shared_limit(
     lambda: current_app.config["RATELIMIT_CHECKIN_IP"], scope="code-lookup", key_func=ip_key
@@ -150,5 +194,9 @@ __all__ = [
     "forget_login_failures",
     "login_address_limit",
     "login_limit",
+    "report_anonymous_limit",
+    "report_device_id",
+    "report_device_limit",
+    "report_ip_limit",
     "too_many_requests",
 ]

@@ -412,6 +412,10 @@
       frag.appendChild(item(s));
     });
     results.appendChild(frag);
+    // Riders' open reports and a report link per station: after the list, as the map.
+    script(urls.reportListJs)
+      .then(function () { window.SFReportList.show(results); })
+      .catch(function () {});
     // The list is on screen: only now spend the signal and battery on the map.
     (window.requestIdleCallback || setTimeout)(showMap);
   }

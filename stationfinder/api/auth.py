@@ -28,3 +28,10 @@ def current_api_user() -> User:
         )
     g.api_user = user
     return user
+
+
+def optional_api_user() -> User | None:
+    """Return the caller when the request carries credentials (401 if they are not valid), else None."""
+    if not request.headers.get("Authorization") and not current_user.is_authenticated:
+        return None
+    return current_api_user()

@@ -20,6 +20,7 @@ from stationfinder.extensions import db, limiter, login
 from stationfinder.models import Role
 from stationfinder.ratelimits import forget_login_failures, login_address_limit, login_limit
 from stationfinder.services import accounts
+from stationfinder.services.reports import figures as report_figures
 
 REMEMBER_FOR = timedelta(days=14)
 
@@ -138,8 +139,15 @@ def staff_nav():
         """Return (label, url, is_current) for each section the user may open."""
         views = current_app.view_functions
         bulk = "manage.region_posters" in views and current_user.role != Role.MANAGER
+        inbox = "manage.reports" in views
         links = [
             (_("Stations"), url_for("manage.index"), "manage", True),
+            (
+                _inbox_label() if inbox else "",
+                url_for("manage.reports") if inbox else "",
+                "manage.reports",
+                inbox,
+            ),
             (_("Posters"), url_for("manage.region_posters") if bulk else "", "manage.region_posters", bulk),
             (
                 _("Dashboard"),
@@ -149,6 +157,14 @@ def staff_nav():
             ),
         ]
         current = request.endpoint if request.endpoint == "manage.region_posters" else request.blueprint
+        if request.endpoint in ("manage.reports", "manage.report", "manage.report_photo"):
+            current = "manage.reports"
         return [(label, url, key == current) for label, url, key, shown in links if shown and url]
 
     return {"staff_nav_links": staff_nav_links}
+
+
+def _inbox_label() -> str:
+    """Return the reports inbox's menu label, with how many reports in the user's scope are open."""
+    count = report_figures.open_count(accounts.scope_of(current_user))
+    return _("Reports (%(count)s open)", count=count) if count else _("Reports")

@@ -5,13 +5,14 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    from stationfinder.cli import checkins, posters, rollups, stations, users  # noqa: F401  (posters: stations cmds)
+    from stationfinder.cli import checkins, posters, reports, rollups, stations, users  # noqa: F401  (posters: stations cmds)
 
     app.cli.add_command(stations.stations)
     app.cli.add_command(checkins.checkins)
     app.cli.add_command(rollups.rollups)
     app.cli.add_command(stations.demo)
     app.cli.add_command(users.users)
+    app.cli.add_command(reports.reports)
 
     # Benchmark seeding lives in the checkout's benchmarks/ package, not in the wheel: where that
     # package can be imported (a checkout, an editable install) `flask bench-data` is there too.

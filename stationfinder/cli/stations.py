@@ -26,7 +26,15 @@ def _report_rejection(exc: ImportRejected) -> None:
 
 
 def _summary(result: ImportResult, what: str = "stations") -> str:
-    return f"imported {result.total} {what} ({result.created} new, {result.updated} updated)"
+    # Warnings go to stderr, like problems, so stdout stays one line a script can read.
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    text = f"imported {result.total} {what} ({result.created} new, {result.updated} updated)"
+    if result.filled:
+        text += f"; {result.filled} region code(s) filled from the position"
+    if result.warnings:
+        text += f"; {len(result.warnings)} warning(s)"
+    return text
 
 
 @stations.command("import")

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from stationfinder import errors, units
-from stationfinder.dashboard import bp, charts, data, exports
+from stationfinder.dashboard import bp, charts, data, exports, report_tables
 from stationfinder.i18n import current_lang
 from stationfinder.services import accounts
 from stationfinder.services.errors import Forbidden, InvalidInput, NotFound
@@ -143,7 +143,8 @@ def index():
         line=line,
         heat=charts.heatmap(sections["matrix"], weekdays),
         share=charts.share,
-        exports={name: _export_links(name, filters) for name in data.TABLES},
+        exports={name: _export_links(name, filters) for name in (*data.TABLES, *report_tables.TABLES)},
+        report_tables=report_tables.page(query, lang),
         map_data={"mode": sections["points"]["mode"], "points": sections["points"]["points"]},
         station_links={
             "busiest": _station_links(sections["busiest"], query),
@@ -195,7 +196,7 @@ def _export_links(name: str, filters: dict) -> dict:
 @bp.get("/export/<name>.<fmt>")
 def export(name: str, fmt: str):
     """Download one dashboard table as CSV (UTF-8 with BOM) or XLSX, with the page's filters and scope."""
-    if name not in data.TABLES or fmt not in data.FORMATS:
+    if (name not in data.TABLES and name not in report_tables.TABLES) or fmt not in data.FORMATS:
         abort(404)
     lang = current_lang()
     filters = _filters()
@@ -204,7 +205,7 @@ def export(name: str, fmt: str):
     except (InvalidInput, Forbidden, NotFound) as exc:
         message, status = _failure(exc)
         return errors.error_page(status, detail=message)
-    table = data.build(query, name, lang)
+    table = (report_tables.build if name in report_tables.TABLES else data.build)(query, name, lang)
     stem = f"{name}_{query.period.first.isoformat()}_{query.period.last.isoformat()}"
     if fmt == "csv":
         body, mimetype = exports.to_csv(table), exports.CSV_TYPE

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from stationfinder.amenities import AMENITIES
 from stationfinder.extensions import db
+from stationfinder.geo import counties
 from stationfinder.geo.coords import from_wgs84
 from stationfinder.i18n import current_lang
 from stationfinder.manage import bp, history
@@ -14,6 +15,7 @@ from stationfinder.manage.history import when as _when
 from stationfinder.models import Role, Station
 from stationfinder.services.accounts import can_manage
 from stationfinder.services.errors import Forbidden
+from stationfinder.services.regions.names import name_of
 from stationfinder.services.stations import admin as station_admin
 from stationfinder.staff_words import forbidden, station_forbidden
 
@@ -115,7 +117,49 @@ def _save(form: StationForm, station: Station | None, save):
         flash(_("Thank you. The details are marked as checked today."))
     else:
         flash(_("Saved. The details are marked as checked today."))
+    _flash_region(form, station)
     return redirect(url_for("manage.edit_station", station_id=station.id))
+
+
+def _region_label(code: str) -> str:
+    name = name_of(code, current_lang())
+    if name == code:
+        name = counties.name(code) or ""
+    return f"{code} {name}".strip()
+
+
+def _flash_region(form: StationForm, station: Station) -> None:
+    """Say when the region code came from the position, or looks wrong for it (a warning, not a refusal)."""
+    if "region_code" in form and not form.region_code.data and station.region_code:
+        flash(
+            _(
+                "The region code was left empty, so it was taken from the position: %(region)s.",
+                region=_region_label(station.region_code),
+            )
+        )
+    warning = station_admin.region_warning(station)
+    if warning is None:
+        return
+    if warning.code is None:
+        message = _("No county holds this position, so the region code stays empty. Check the position.")
+    elif warning.distance_m is None:
+        message = _(
+            "No boundary is known for the region code %(code)s (an old or mistyped code?). Check it.",
+            code=warning.code,
+        )
+    else:
+        message = _(
+            "The position lies %(km)s km outside the region %(region)s. Check the region code and position.",
+            km=f"{warning.distance_m / 1000:.1f}",
+            region=_region_label(warning.code),
+        )
+    if warning.county:
+        county = _region_label(warning.county)
+        # Chinese sentences follow each other without a space.
+        message += ("" if current_lang() == "zh" else " ") + _(
+            "By the county boundaries it lies in %(county)s.", county=county
+        )
+    flash(message, "warning")
 
 
 @bp.context_processor

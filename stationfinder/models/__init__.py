@@ -6,6 +6,7 @@ from stationfinder.models.base import Base, UTCDateTime, utcnow
 from stationfinder.models.checkin import CATEGORIES, Checkin, CheckinRollup, DeviceDay, DevicePresence
 from stationfinder.models.dataset_version import DatasetVersion
 from stationfinder.models.poster import Poster
+from stationfinder.models.report import Report, ReportConfirmation, ReportEvent, ReportPhoto
 from stationfinder.models.rollup import (
     CheckinAreaDay,
     CheckinAreaHour,
@@ -36,6 +37,10 @@ __all__ = [
     "DeviceDay",
     "DevicePresence",
     "Poster",
+    "Report",
+    "ReportConfirmation",
+    "ReportEvent",
+    "ReportPhoto",
     "Role",
     "Station",
     "StationAccess",

@@ -5,11 +5,12 @@ from flask_babel import format_date
 
 from stationfinder.amenities import AMENITIES, BY_CODE
 from stationfinder.i18n import current_lang
-from stationfinder.rider import bp, texts
+from stationfinder.rider import bp, report_texts, texts
 from stationfinder.services import errors as domain_errors
 from stationfinder.services.regions import choices as region_choices
 from stationfinder.services.regions import codes as regions
 from stationfinder.services.regions.names import name_of
+from stationfinder.services.reports import open_by_station
 from stationfinder.services.stations import lookup as stations
 
 # Enough to choose from without scrolling far on a small phone, few enough for a weak signal.
@@ -32,6 +33,7 @@ def index():
             "regions": url_for("rider.region_list"),
             "coordsJs": url_for("static", filename="js/coords.js"),
             "mapJs": url_for("static", filename="js/map.js"),
+            "reportListJs": url_for("static", filename="js/report_list.js"),
         },
         "nearestLimit": NEAREST_LIMIT,
         "searchLimit": SEARCH_LIMIT,
@@ -52,9 +54,12 @@ def station(key: str):
     info = stations.to_dict(row)
     amenities = [{"icon": BY_CODE[c].icon, "label": BY_CODE[c].label(lang)} for c in info["amenities"]]
     region = name_of(row.region_code, lang) if row.region_code else None
+    problems = open_by_station([row.id]).get(row.id, [])
     return render_template(
         "rider/station.html",
         station=info,
+        station_key=row.public_key,
+        problems=report_texts.problem_lines(problems),
         amenities=amenities,
         region=region or row.region_code,
         hours=texts.hours_lines(row.opening_hours),

@@ -23,3 +23,7 @@ class InvalidInput(DomainError):
 
 class Forbidden(DomainError):
     """The caller may not do this."""
+
+
+class Conflict(DomainError):
+    """The change does not fit the thing's current state (a transition the workflow does not allow)."""

@@ -9,11 +9,12 @@ from hypothesis import HealthCheck, settings
 
 from stationfinder import create_app
 from stationfinder.extensions import db
-from stationfinder.services import accounts, dataset
+from stationfinder.services import accounts, dataset, reports
 from stationfinder.services import checkins as checkin_service
 from stationfinder.services.posters import tokens as posters
 from tests.conftest import TEST_SECRET
 from tests.factories import StationFactory
+from tests.photos import image_bytes
 
 PROBLEM_TYPE = "application/problem+json"
 # Per operation; the whole module must stay well under a minute on either database.
@@ -40,6 +41,12 @@ def seeded(app):
         # A check-in's write transaction must start with its own first statement.
         checkin, _ = checkin_service.record(seeded["live_token"], "seed-device", "courier")
         seeded["checkin_id"] = checkin.id
+        db.session.commit()
+        # A report in the staff token's scope (Guizhou), with a photo, for the report operations.
+        report, _ = reports.file_report(
+            "station", "no_water", station_id=seeded["station_id"], photo=image_bytes("PNG")
+        )
+        seeded["report_code"] = report.code
         db.session.commit()
     seeded["auth"] = {"Authorization": f"Bearer {token}"}
     return seeded
@@ -90,7 +97,7 @@ fuzzed = _load_schema()
 
 
 def _steer(case, seeded) -> None:
-    """Point some valid generated requests at real posters and check-ins, so they get past the lookups."""
+    """Point some valid generated requests at real posters, stations, check-ins and reports."""
     if case.meta is None or not case.meta.generation.mode.is_positive:
         return  # an invalid request must stay invalid
     body = case.body if isinstance(case.body, dict) else {}
@@ -101,6 +108,12 @@ def _steer(case, seeded) -> None:
     path = case.path_parameters or {}
     if isinstance(path.get("station_id"), int) and path["station_id"] % 2 == 0:
         path["station_id"] = seeded["station_id"]
+    if isinstance(body.get("station_id"), int) and body["station_id"] % 2 == 0:
+        body["station_id"] = seeded["station_id"]
+    if body.get("kind") == "community" and isinstance(body.get("lat"), float) and int(body["lat"]) % 2 == 0:
+        body.update(lat=26.58, lon=106.71, coord="wgs84")  # a point in 贵阳市南明区
+    if isinstance(path.get("code"), str) and len(path["code"]) % 2 == 0:
+        path["code"] = seeded["report_code"]
     checkin_id = path.get("checkin_id")
     if isinstance(checkin_id, int) and checkin_id % 2 == 0:
         case.path_parameters["checkin_id"] = seeded["checkin_id"]

@@ -79,7 +79,9 @@ def test_import_sniffs_geojson_from_stdin(app, runner):
     }
     result = runner.invoke(args=["stations", "import", "-"], input=json.dumps(doc).encode())
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "imported 1 stations (1 new, 0 updated)"
+    assert result.stdout.strip() == (
+        "imported 1 stations (1 new, 0 updated); 1 region code(s) filled from the position"
+    )
     (g1,) = stations(app)
     assert (g1.ref, g1.lat, g1.lon, g1.amenities) == ("G1", 26.58, 106.71, ["wifi"])
 
@@ -165,3 +167,19 @@ def test_dry_run_checks_without_writing(app, runner, tmp_path):
     assert stations(app) == []
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
+
+
+def test_import_reports_region_code_warnings_on_stderr(app, runner, tmp_path):
+    path = tmp_path / "w.csv"
+    rows = "ref,name,lat,lon,region_code\nW1,甲,27.299,105.293,520103\nW2,乙,27.299,105.293,\n"
+    path.write_text(rows, encoding="utf-8")
+    result = runner.invoke(args=["stations", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == (
+        "imported 2 stations (2 new, 0 updated); 1 region code(s) filled from the position; 1 warning(s)"
+    )
+    assert (
+        result.stderr
+        == "warning: line 2: region_code: the position lies 151.2 km outside 520103, in 520502\n"
+    )
+    assert [(s.ref, s.region_code) for s in stations(app)] == [("W1", "520103"), ("W2", "520502")]

@@ -2,7 +2,8 @@
 
 Every mutation checks the user's permission (raising Forbidden), validates with the same rules as
 the importer (``station_fields.clean``), writes an AuditEntry, bumps the dataset version and
-flushes; the caller commits.
+flushes; the caller commits. A region code left empty is filled from the county boundaries, as the
+importer does; :func:`region_warning` says when a saved code does not hold the position.
 """
 
 import math
@@ -19,6 +20,7 @@ from stationfinder.services.accounts import can_manage, scope_of
 from stationfinder.services.errors import Forbidden, InvalidInput
 from stationfinder.services.regions import codes as regions
 from stationfinder.services.stations import fields as station_fields
+from stationfinder.services.stations import placement
 
 # What a form may set: the file columns minus what only imports set. Positions come in
 # ``coord_system`` and are stored as WGS-84.
@@ -109,8 +111,11 @@ def _snapshot(station: Station) -> dict:
     }
 
 
-def _clean(data: dict) -> dict:
-    """Return station column values for form data, or raise InvalidStation."""
+def _clean(data: dict, fill_region: bool) -> dict:
+    """Return station column values for form data, or raise InvalidStation.
+
+    With ``fill_region``, an empty region code becomes the county that holds the position.
+    """
     unknown = set(data) - set(FIELDS)
     if unknown:
         raise InvalidStation({field: ["not a station field"] for field in sorted(unknown)})
@@ -121,6 +126,8 @@ def _clean(data: dict) -> dict:
             field, _, message = reason.partition(": ")
             errors.setdefault(field if field in FIELDS else "name", []).append(message or reason)
         raise InvalidStation(errors)
+    if fill_region and not values.get("region_code"):
+        values["region_code"], _ = placement.place(None, values["lat"], values["lon"])
     return values
 
 
@@ -151,7 +158,7 @@ def create_station(user: User, data: dict) -> Station:
     """Add a station (admins anywhere, staff inside their region) and record it."""
     if not may_create(user):
         raise Forbidden("only admins and district staff can add stations")
-    values = _clean(data)
+    values = _clean(data, fill_region=True)
     _check_region(user, values.get("region_code"), None, creating=True)
     station = Station(**values, last_verified_at=utcnow())
     db.session.add(station)
@@ -175,7 +182,7 @@ def update_station(user: User, station: Station, data: dict) -> AuditEntry:
     """Save a station's details (the whole form; region_code may be left out); saving also confirms them."""
     if not can_manage(user, station):
         raise Forbidden("you may not manage this station")
-    values = _clean(data)
+    values = _clean(data, fill_region="region_code" in data)
     if "region_code" in data:
         _check_region(user, values.get("region_code"), station.region_code, creating=False)
     if _same_position(station, values):
@@ -197,7 +204,7 @@ def pending_changes(user: User, station: Station, data: dict) -> list[str]:
     """Return the fields that saving the form ``data`` would change, without changing anything."""
     if not can_manage(user, station):
         raise Forbidden("you may not manage this station")
-    values = _clean(data)
+    values = _clean(data, fill_region="region_code" in data)
     if _same_position(station, values):
         del values["lat"], values["lon"]
     # A detached copy takes the values, so the session never sees (or autoflushes) a half-edit.
@@ -227,6 +234,11 @@ def confirm_station(user: User, station: Station, shown: dict | None = None) -> 
     dataset.bump()
     db.session.flush()
     return entry
+
+
+def region_warning(station: Station) -> placement.RegionWarning | None:
+    """Return why a station's region code looks wrong for its position, or None when it fits."""
+    return placement.place(station.region_code, station.lat, station.lon)[1]
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -5,11 +5,15 @@ Files carry the columns of :data:`station_fields.COLUMNS`; ``name``, ``lat`` and
 a misspelt ``opening_hour`` would otherwise import every station as open 24/7.
 Rows with a ``ref`` already in the database update that station, but only the
 columns the file has; rows without a ``ref`` are always inserted.
+
+An empty region code (or none, for a new station) is filled from the county boundaries, and a code
+whose area does not hold the position is imported with a warning (``placement``).
 """
 
 import csv
 import io
 import json
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,11 +24,13 @@ import sqlalchemy as sa
 
 from stationfinder.db import IMMEDIATE
 from stationfinder.extensions import db
+from stationfinder.geo import counties
 from stationfinder.models import AuditEntry, Station
 from stationfinder.services import dataset
 from stationfinder.services.cells import revert
 from stationfinder.services.errors import InvalidInput
 from stationfinder.services.progress import Progress, quiet
+from stationfinder.services.stations import placement
 from stationfinder.services.stations.fields import COLUMNS, DEFAULTS, REQUIRED, clean
 
 FORMATS = ("csv", "geojson")
@@ -39,7 +45,10 @@ _WGS84_CRS = ("CRS84", "EPSG::4326", "EPSG:4326")
 
 @dataclass(frozen=True)
 class Problem:
-    """Why one row cannot be imported; ``position`` is a CSV physical line or a GeoJSON feature index."""
+    """Why one row cannot be imported, or (a warning) what looks wrong in one that was.
+
+    ``position`` is a CSV physical line or a GeoJSON feature index.
+    """
 
     position: int
     reason: str
@@ -75,9 +84,20 @@ class Record:
 
 
 @dataclass(frozen=True)
+class Checked:
+    """The valid rows of a file, and where each sat in it (all rows of one file share a unit)."""
+
+    rows: list[dict[str, Any]]
+    positions: array
+    unit: str = "line"
+
+
+@dataclass(frozen=True)
 class ImportResult:
     created: int
     updated: int
+    filled: int = 0  # empty region codes taken from the county boundaries
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def total(self) -> int:
@@ -201,8 +221,10 @@ def _feature_values(feature: Any) -> dict[str, Any]:
     return values
 
 
-def _validate(items: Iterable[Record | Problem], tz: ZoneInfo) -> list[dict[str, Any]]:
+def _validate(items: Iterable[Record | Problem], tz: ZoneInfo) -> Checked:
     rows: list[dict[str, Any]] = []
+    positions = array("q")
+    unit = "line"
     problems: list[Problem] = []
     first_use: dict[str, str] = {}  # ref -> where; not the Record, whose raw values can go
     for item in items:
@@ -221,9 +243,11 @@ def _validate(items: Iterable[Record | Problem], tz: ZoneInfo) -> list[dict[str,
             problems.extend(Problem(item.position, reason, item.unit) for reason in reasons)
         elif not problems:
             rows.append(values)
+            positions.append(item.position)
+            unit = item.unit
     if problems:
         raise ImportRejected(problems)
-    return rows
+    return Checked(rows, positions, unit)
 
 
 def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
@@ -241,10 +265,40 @@ def _lock_for_write() -> None:
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LOCK_KEY)))
 
 
-def _write(rows: list[dict[str, Any]], source: str, progress: Progress = quiet) -> ImportResult:
+def _place(
+    checked: Checked, found: list[str | None], stored: dict[str, str | None]
+) -> tuple[int, list[Problem]]:
+    """Fill empty region codes from the position and warn about codes whose area does not hold it.
+
+    ``found`` is each row's county; ``stored`` maps the refs of known stations to their region codes.
+    A row that updates a station and has no region_code column keeps the stored code, unless empty.
+    """
+    filled, warnings = 0, []
+    for row, county, position in zip(checked.rows, found, checked.positions, strict=True):
+        keep = "region_code" not in row and row.get("ref") in stored
+        code = stored[row["ref"]] if keep else row.get("region_code")
+        if code is None and county is not None:
+            row["region_code"] = county
+            filled += 1
+        warning = placement.judge(code, row["lat"], row["lon"], county)
+        if warning is not None:
+            warnings.append(Problem(position, str(warning), checked.unit))
+    return filled, warnings
+
+
+def _write(checked: Checked, source: str, progress: Progress = quiet) -> ImportResult:
+    # Outside the write lock: the first lookup in a process reads the boundaries (about 1 s).
+    found = counties.counties_at([r["lat"] for r in checked.rows], [r["lon"] for r in checked.rows])
     _lock_for_write()
     table = Station.__table__
-    known = dict(db.session.execute(sa.select(table.c.ref, table.c.id).where(table.c.ref.is_not(None))).all())
+    known: dict[str, int] = {}
+    stored: dict[str, str | None] = {}
+    for ref, station_id, region_code in db.session.execute(
+        sa.select(table.c.ref, table.c.id, table.c.region_code).where(table.c.ref.is_not(None))
+    ):
+        known[ref], stored[ref] = station_id, region_code
+    filled, warnings = _place(checked, found, stored)
+    rows = checked.rows
     inserts: list[dict[str, Any]] = []
     updates: dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     for row in rows:
@@ -272,7 +326,12 @@ def _write(rows: list[dict[str, Any]], source: str, progress: Progress = quiet) 
             db.session.execute(stmt, params)
             written += len(chunk)
             progress(WRITING, written, len(rows))
-    result = ImportResult(created=len(inserts), updated=sum(len(p) for p in updates.values()))
+    result = ImportResult(
+        created=len(inserts),
+        updated=sum(len(p) for p in updates.values()),
+        filled=filled,
+        warnings=tuple(warnings),
+    )
     if result.total:
         dataset.bump()
     db.session.add(
@@ -294,8 +353,7 @@ def import_records(
     progress: Progress = quiet,
 ) -> ImportResult:
     """Validate every record, then write them all; on any problem raise ImportRejected and write nothing."""
-    rows = _validate(items, ZoneInfo(timezone))
-    return _write(rows, source, progress)
+    return _write(_validate(items, ZoneInfo(timezone)), source, progress)
 
 
 def read_file(
@@ -310,7 +368,7 @@ def read_file(
 
 def check_records(records: Iterable[Record | Problem], timezone: str = "Asia/Shanghai") -> int:
     """Validate rows without touching the database; return the station count or raise ImportRejected."""
-    return len(_validate(records, ZoneInfo(timezone)))
+    return len(_validate(records, ZoneInfo(timezone)).rows)
 
 
 def import_file(

@@ -12,6 +12,7 @@ from stationfinder.models import AuditEntry, Station
 from stationfinder.services import dataset
 from stationfinder.services.errors import Forbidden
 from stationfinder.services.stations import admin as station_admin
+from stationfinder.services.stations import placement
 from tests.factories import StationFactory, UserFactory
 from tests.staff import station_form
 
@@ -48,13 +49,32 @@ def test_staff_create_inside_their_region(ctx):
     assert entry.changes["seats"] == [None, 12]
 
 
-@pytest.mark.parametrize("region", ["520102", "520100", "520000", ""])
-def test_staff_cannot_create_outside_their_region(ctx, region):
+@pytest.mark.parametrize(
+    ("region", "position"),
+    [
+        ("520102", {}),
+        ("520100", {}),
+        ("520000", {}),
+        # Left empty, the code comes from the position: here 云岩区, outside 毕节市.
+        ("", {"lat": 26.5930, "lon": 106.7130}),
+        ("", {"lat": 29.0, "lon": 124.0}),  # at sea: no county, so no code at all
+    ],
+)
+def test_staff_cannot_create_outside_their_region(ctx, region, position):
     staff = UserFactory(region_code="520500")
     with pytest.raises(station_admin.OutsideRegion):
-        station_admin.create_station(staff, form(region_code=region))
+        station_admin.create_station(staff, form(region_code=region, **position))
     assert db.session.scalar(sa.select(sa.func.count(Station.id))) == 0
     assert audits() == []
+
+
+def test_staff_leaving_the_region_empty_get_the_county_of_the_position(ctx):
+    staff = UserFactory(region_code="520500")
+    station = station_admin.create_station(staff, form(region_code=""))
+    assert station.region_code == "520502"
+    assert station_admin.region_warning(station) is None
+    (entry,) = audits()
+    assert entry.changes["region_code"] == [None, "520502"]
 
 
 def test_managers_cannot_create(ctx):
@@ -67,8 +87,16 @@ def test_managers_cannot_create(ctx):
 
 def test_admin_creates_anywhere_even_without_a_region(ctx):
     admin = UserFactory(admin=True)
-    assert station_admin.create_station(admin, form(region_code="650102")).region_code == "650102"
-    assert station_admin.create_station(admin, form(region_code="")).region_code is None
+    # A code whose area is 2,500 km away is kept: a warning, not a refusal.
+    far = station_admin.create_station(admin, form(region_code="650102"))
+    assert far.region_code == "650102"
+    warning = station_admin.region_warning(far)
+    assert (warning.code, warning.county) == ("650102", "520502")
+    assert warning.distance_m > 2_000_000
+    assert station_admin.create_station(admin, form(region_code="")).region_code == "520502"
+    at_sea = station_admin.create_station(admin, form(region_code="", lat=29.0, lon=124.0))
+    assert at_sea.region_code is None
+    assert station_admin.region_warning(at_sea) == placement.RegionWarning(None, None, None)
 
 
 def test_update_records_only_changed_fields(ctx):
