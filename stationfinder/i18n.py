@@ -1,6 +1,6 @@
 """Locale choice: an explicit switch (cookie or ?lang=), then Accept-Language, then Chinese."""
 
-from flask import Flask, request
+from flask import Flask, request, url_for
 from flask_babel import get_locale
 
 from stationfinder.extensions import babel
@@ -32,10 +32,19 @@ def html_lang() -> str:
     return "en" if current_lang() == "en" else "zh-CN"
 
 
+def switch_url(lang: str) -> str:
+    """Return this page in another language, keeping its query (a chosen category, a search)."""
+    # Names url_for reads itself (endpoint, _external, _scheme…) are not a page's query: dropped, so a
+    # crafted link cannot make the switch fail or point elsewhere.
+    kept = {k: v for k, v in request.args.items() if k not in ("lang", "endpoint") and not k.startswith("_")}
+    values = {**kept, **(request.view_args or {}), "lang": lang}
+    return url_for(request.endpoint or "rider.index", **values)
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel with our locale selector and template helpers."""
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
-    app.jinja_env.globals.update(current_lang=current_lang, html_lang=html_lang)
+    app.jinja_env.globals.update(current_lang=current_lang, html_lang=html_lang, switch_url=switch_url)
 
     @app.after_request
     def _remember_switch(response):

@@ -122,3 +122,14 @@ def test_station_text_is_rendered_inert(app, client):
     assert "<script>alert(2)" not in body
     assert "&lt;img src=x onerror=alert(1)&gt;" in body
     assert "&#34;&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in body
+
+
+def test_the_language_switch_keeps_the_pages_query(client):
+    body = client.get("/report?category=emergency").get_data(as_text=True)
+    assert 'href="/report?category=emergency&amp;lang=en"' in body
+
+
+def test_a_crafted_query_cannot_break_or_redirect_the_language_switch(client):
+    answer = client.get("/report?_scheme=javascript&_external=1&endpoint=x&lang=zh&category=other")
+    assert answer.status_code == 200
+    assert 'href="/report?category=other&amp;lang=en"' in answer.get_data(as_text=True)
