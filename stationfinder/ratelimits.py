@@ -111,38 +111,35 @@ def login_key() -> str:
     return f"{_prefix()}login:{_keyed(repr((get_remote_address() or '', username)))}"
 
 
-checkin_device_limit = limiter.shared_limit(
-    lambda: current_app.config["RATELIMIT_CHECKIN_DEVICE"],
-    scope="checkin-device",
-    key_func=device_key,
-    # Without a device id only the IP limit applies; keying anonymous requests by IP would lock out a NAT.
-    exempt_when=lambda: device_id_from_request() is None,
+def _visit_limits(kind: str, device_id, device_key, anonymous_key) -> tuple:
+    """Return the limits of check-ins or reports: per device, per address without a device id, per address."""
+    name = kind.upper()
+    per_device = limiter.shared_limit(
+        lambda: current_app.config[f"RATELIMIT_{name}_DEVICE"],
+        scope=f"{kind}-device",
+        key_func=device_key,
+        # Without a device id only the address limits apply: keyed by address alone, they'd lock out a NAT.
+        exempt_when=lambda: device_id() is None,
+    )
+    # Without a device id nothing dedupes a visit, so these are what one script could inflate.
+    anonymous = limiter.shared_limit(
+        lambda: current_app.config[f"RATELIMIT_{name}_ANONYMOUS"],
+        scope=f"{kind}-anonymous",
+        key_func=anonymous_key,
+        exempt_when=lambda: device_id() is not None,
+    )
+    # A generous backstop per address.
+    per_address = limiter.shared_limit(
+        lambda: current_app.config[f"RATELIMIT_{name}_IP"], scope=f"{kind}-ip", key_func=ip_key
+    )
+    return per_device, anonymous, per_address
+
+
+checkin_device_limit, checkin_anonymous_limit, checkin_ip_limit = _visit_limits(
+    "checkin", device_id_from_request, device_key, anonymous_key
 )
-# Without a device id nothing dedupes a check-in, so these are what one script could inflate.
-checkin_anonymous_limit = limiter.shared_limit(
-    lambda: current_app.config["RATELIMIT_CHECKIN_ANONYMOUS"],
-    scope="checkin-anonymous",
-    key_func=anonymous_key,
-    exempt_when=lambda: device_id_from_request() is not None,
-)
-checkin_ip_limit = limiter.shared_limit(
-    lambda: current_app.config["RATELIMIT_CHECKIN_IP"], scope="checkin-ip", key_func=ip_key
-)
-# Reports as check-ins: per device, per address without one, and a generous backstop per address.
-report_device_limit = limiter.shared_limit(
-    lambda: current_app.config["RATELIMIT_REPORT_DEVICE"],
-    scope="report-device",
-    key_func=report_device_key,
-    exempt_when=lambda: report_device_id() is None,
-)
-report_anonymous_limit = limiter.shared_limit(
-    lambda: current_app.config["RATELIMIT_REPORT_ANONYMOUS"],
-    scope="report-anonymous",
-    key_func=ip_key,
-    exempt_when=lambda: report_device_id() is not None,
-)
-report_ip_limit = limiter.shared_limit(
-    lambda: current_app.config["RATELIMIT_REPORT_IP"], scope="report-ip", key_func=ip_key
+report_device_limit, report_anonymous_limit, report_ip_limit = _visit_limits(
+    "report", report_device_id, report_device_key, ip_key
 )
 code_lookup_limit = limiter.shared_limit(
     lambda: current_app.config["RATELIMIT_CHECKIN_IP"], scope="code-lookup", key_func=ip_key
