@@ -28,11 +28,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP) $(MO)
 
 # The PDF posters embed fonts from Debian packages; say which are missing, and serve anyway.
+# The web process also sends report notifications (OUTBOX_IN_PROCESS), so no worker is needed.
 run: install
 	-$(FLASK) stations poster-fonts
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	OUTBOX_IN_PROCESS=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The same suite runs on SQLite and on PostgreSQL.
 test: install

@@ -39,6 +39,7 @@ def create_app(test_config=None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_security(app)
+    register_delivery(app)
     trust_proxies(app)
     settle_memory(app)
     return app
@@ -107,10 +108,12 @@ def register_blueprints(app: Flask) -> None:
     from stationfinder.auth import bp as auth_bp
     from stationfinder.dashboard import bp as dashboard_bp
     from stationfinder.manage import bp as manage_bp
+    from stationfinder.open311 import register as register_open311
     from stationfinder.rider import bp as rider_bp
     from stationfinder.vendor import bp as vendor_bp
 
     register_api(app)
+    register_open311(app)
     app.register_blueprint(rider_bp)
     app.register_blueprint(vendor_bp)
     app.register_blueprint(auth_bp)
@@ -130,6 +133,13 @@ def register_commands(app: Flask) -> None:
     from stationfinder.cli import init_app as init_cli
 
     init_cli(app)
+
+
+def register_delivery(app: Flask) -> None:
+    """Let ``make run`` send report notifications in the web process (OUTBOX_IN_PROCESS)."""
+    from stationfinder import delivery
+
+    delivery.init_app(app)
 
 
 def register_security(app: Flask) -> None:

@@ -40,6 +40,11 @@ _ENV_SETTINGS: dict[str, type] = {
     "RATELIMIT_REPORT_DEVICE": str,
     "RATELIMIT_REPORT_ANONYMOUS": str,
     "RATELIMIT_REPORT_IP": str,
+    "OUTBOX_MAX_TRIES": int,
+    "OUTBOX_RETRY_SECONDS": float,
+    "OUTBOX_LEASE_SECONDS": float,
+    "OUTBOX_TIMEOUT_SECONDS": float,
+    "OUTBOX_POLL_SECONDS": float,
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -93,6 +98,17 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_REPORT_DEVICE": "10 per hour",
         "RATELIMIT_REPORT_ANONYMOUS": "10 per hour",
         "RATELIMIT_REPORT_IP": "600 per hour",
+        # Webhook deliveries: tries before a message is abandoned; the first retry's wait, doubling
+        # with each try up to 6 hours (12 tries span about 14.5 hours).
+        "OUTBOX_MAX_TRIES": 12,
+        "OUTBOX_RETRY_SECONDS": 30.0,
+        # A worker owns a claimed message this long; a killed worker's message is sent by the next
+        # after it. Longer than a send can take (OUTBOX_TIMEOUT_SECONDS), so two never overlap.
+        "OUTBOX_LEASE_SECONDS": 60.0,
+        "OUTBOX_TIMEOUT_SECONDS": 10.0,
+        "OUTBOX_POLL_SECONDS": 5.0,
+        # `make run` delivers in the web process (a thread); production runs `flask outbox work`.
+        "OUTBOX_IN_PROCESS": False,
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -121,11 +137,12 @@ def from_environ(environ=None) -> dict:
             out[key] = kind(raw)
         except ValueError:
             raise ConfigError(f"{key}={raw!r} is not a valid {kind.__name__}") from None
-    raw = environ.get("RATELIMIT_ENABLED")
-    if raw is not None and raw.strip().lower() in _TRUE | _FALSE:
-        out["RATELIMIT_ENABLED"] = raw.strip().lower() in _TRUE
-    elif raw:
-        raise ConfigError(f"RATELIMIT_ENABLED={raw!r}: use true or false")
+    for key in ("RATELIMIT_ENABLED", "OUTBOX_IN_PROCESS"):
+        raw = environ.get(key)
+        if raw is not None and raw.strip().lower() in _TRUE | _FALSE:
+            out[key] = raw.strip().lower() in _TRUE
+        elif raw:
+            raise ConfigError(f"{key}={raw!r}: use true or false")
     return out
 
 
@@ -170,6 +187,10 @@ def finalize(config, instance_path: str) -> None:
         raise ConfigError("POSTER_GRACE_HOURS must be between 0 (old posters stop at once) and 8760")
     if config["TRUSTED_PROXIES"] < 0:
         raise ConfigError("TRUSTED_PROXIES must be 0 or more (the number of reverse proxies in front)")
+    if config["OUTBOX_MAX_TRIES"] < 1 or config["OUTBOX_RETRY_SECONDS"] <= 0:
+        raise ConfigError("OUTBOX_MAX_TRIES must be 1 or more and OUTBOX_RETRY_SECONDS more than 0")
+    if config["OUTBOX_LEASE_SECONDS"] < 2 * config["OUTBOX_TIMEOUT_SECONDS"]:
+        raise ConfigError("OUTBOX_LEASE_SECONDS must be at least twice OUTBOX_TIMEOUT_SECONDS")
     url = config["DATABASE_URL"]
     # Plain postgresql:// URLs (as most hosts hand them out) should use psycopg 3.
     if url.startswith("postgres://"):

@@ -8,7 +8,9 @@ once, for every view and command that needs them:
   this worker's check-ins when they are due;
 - ``fold``: count every pending check-in into the rollups, committing chunk by
   chunk. The statistics views call it before they read, so an answer counts
-  every committed check-in; ``flask rollups fold`` calls it for a timer or worker.
+  every committed check-in; ``flask rollups fold`` calls it for a timer or worker;
+- ``deliver``: send the outbox's due messages to their webhooks, each claimed in
+  a transaction, sent outside any, and its result committed after.
 """
 
 import logging
@@ -16,14 +18,17 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
 import sqlalchemy as sa
 from flask import current_app
 
 from stationfinder.extensions import db
-from stationfinder.models import Checkin
+from stationfinder.models import Checkin, utcnow
 from stationfinder.services import checkins
 from stationfinder.services.checkins.writes import transaction
+from stationfinder.services.outbox import claiming
 from stationfinder.services.rollups import fold as rollup_fold
+from stationfinder.services.webhooks import messages, sending
 
 log = logging.getLogger(__name__)
 _CADENCE = "stationfinder.fold"
@@ -123,4 +128,75 @@ def fold(*, wait: bool = True) -> int | None:
     return total
 
 
-__all__ = ["check_in", "fold"]
+@dataclass
+class Delivered:
+    """What one ``deliver`` run did."""
+
+    sent: int = 0
+    failed: int = 0
+    abandoned: int = 0
+
+    @property
+    def tried(self) -> int:
+        return self.sent + self.failed + self.abandoned
+
+
+def deliver(*, now: datetime | None = None, limit: int | None = None, resolve=None) -> Delivered:
+    """Send every message due now (at most ``limit``) and record each result; return the counts.
+
+    ``now`` fixes the clock (tests); otherwise each claim and result reads it afresh. A message
+    that fails is due again later, so one run never sends the same message twice.
+    """
+    config = current_app.config
+    done = Delivered()
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+    while limit is None or done.tried < limit:
+        claim = claiming.claim_next(now or utcnow(), config["OUTBOX_LEASE_SECONDS"])
+        session.commit()
+        if claim is None:
+            break
+        ok, status, error = _send(claim, resolve, config)
+        outcome = claiming.finish(
+            claim,
+            ok=ok,
+            status=status,
+            error=error,
+            now=now or utcnow(),
+            max_tries=config["OUTBOX_MAX_TRIES"],
+            first_retry_seconds=config["OUTBOX_RETRY_SECONDS"],
+        )
+        session.commit()
+        if outcome is None:
+            log.warning(
+                "outbox message %s: the lease ran out during the send; its next claim sends it", claim.id
+            )
+        done.sent += outcome == "delivered"
+        done.failed += outcome == "pending"
+        done.abandoned += outcome == "abandoned"
+    return done
+
+
+def _send(claim: claiming.Claim, resolve, config) -> tuple[bool, int | None, str]:
+    """Send one claimed message; return (accepted, HTTP status, why not)."""
+    webhook = claim.webhook
+    body, headers = messages.wire(
+        webhook, orjson.loads(claim.payload), timestamp=int(time.time()), delivery_id=claim.id
+    )
+    result = sending.post(
+        webhook.url,
+        body,
+        headers,
+        allow_private=webhook.allow_private,
+        allow_http=config["APP_ENV"] != "production",
+        timeout=config["OUTBOX_TIMEOUT_SECONDS"],
+        resolve=resolve,
+    )
+    if result.status is None:
+        return False, None, result.error
+    ok, why = messages.accepted(webhook, result.status, result.body)
+    return ok, result.status, why
+
+
+__all__ = ["Delivered", "check_in", "deliver", "fold"]

@@ -20,6 +20,7 @@ from stationfinder.extensions import db, limiter, login
 from stationfinder.models import Role
 from stationfinder.ratelimits import forget_login_failures, login_address_limit, login_limit
 from stationfinder.services import accounts
+from stationfinder.services.outbox import listing as outbox_listing
 from stationfinder.services.reports import figures as report_figures
 
 REMEMBER_FOR = timedelta(days=14)
@@ -156,12 +157,32 @@ def staff_nav():
                 True,
             ),
         ]
+        # Staff without a region and managers look after no region, so they get no notifications.
+        notify = "manage.webhooks" in views and (
+            current_user.role == Role.ADMIN
+            or (current_user.role == Role.STAFF and bool(current_user.region_code))
+        )
+        if notify:
+            links += [
+                (_("Notifications"), url_for("manage.webhooks"), "manage.webhooks", True),
+                (_outbox_label(), url_for("manage.outbox"), "manage.outbox", True),
+            ]
         current = request.endpoint if request.endpoint == "manage.region_posters" else request.blueprint
         if request.endpoint in ("manage.reports", "manage.report", "manage.report_photo"):
             current = "manage.reports"
+        if request.endpoint in ("manage.webhooks", "manage.webhook_remove"):
+            current = "manage.webhooks"
+        if request.endpoint in ("manage.outbox", "manage.outbox_retry"):
+            current = "manage.outbox"
         return [(label, url, key == current) for label, url, key, shown in links if shown and url]
 
     return {"staff_nav_links": staff_nav_links}
+
+
+def _outbox_label() -> str:
+    """Return the outbox's menu label, with how many notifications in the user's scope were given up on."""
+    count = outbox_listing.counts(accounts.scope_of(current_user))["abandoned"]
+    return _("Outbox (%(count)s failed)", count=count) if count else _("Outbox")
 
 
 def _inbox_label() -> str:

@@ -5,6 +5,7 @@ from stationfinder.models.audit import AuditEntry
 from stationfinder.models.base import Base, UTCDateTime, utcnow
 from stationfinder.models.checkin import CATEGORIES, Checkin, CheckinRollup, DeviceDay, DevicePresence
 from stationfinder.models.dataset_version import DatasetVersion
+from stationfinder.models.outbox import OutboxMessage
 from stationfinder.models.poster import Poster
 from stationfinder.models.report import Report, ReportConfirmation, ReportEvent, ReportPhoto
 from stationfinder.models.rollup import (
@@ -18,6 +19,7 @@ from stationfinder.models.rollup import (
 )
 from stationfinder.models.station import Station, StationAccess, StationStatus
 from stationfinder.models.user import Role, User, manager_station
+from stationfinder.models.webhook import Webhook
 
 __all__ = [
     "ApiToken",
@@ -36,6 +38,7 @@ __all__ = [
     "DatasetVersion",
     "DeviceDay",
     "DevicePresence",
+    "OutboxMessage",
     "Poster",
     "Report",
     "ReportConfirmation",
@@ -47,6 +50,7 @@ __all__ = [
     "StationStatus",
     "User",
     "UTCDateTime",
+    "Webhook",
     "manager_station",
     "utcnow",
 ]

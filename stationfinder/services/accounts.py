@@ -94,7 +94,8 @@ def scope_of(user: User) -> Scope:
     if user.role == Role.ADMIN:
         return Scope()
     if user.role == Role.STAFF:
-        return Scope(region=user.region_code)
+        # A staff account always has a region (create_user); without one it sees nothing, never all.
+        return Scope(region=user.region_code) if user.region_code else Scope(station_ids=frozenset())
     return Scope(station_ids=frozenset(s.id for s in user.stations))
 
 

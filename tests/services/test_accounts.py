@@ -89,6 +89,14 @@ def test_staff_scope_follows_the_region_code(ctx, region, inside, outside):
     assert not accounts.can_manage(staff, StationFactory(region_code=None))
 
 
+def test_staff_without_a_region_sees_nothing_not_everything(ctx):
+    staff = UserFactory(region_code="520000")
+    staff.region_code = None  # only possible by editing the database; create_user refuses it
+    scope = accounts.scope_of(staff)
+    assert not scope.national and not scope.covers_region("520000")
+    assert not accounts.can_manage(staff, StationFactory(region_code="520102"))
+
+
 def test_manager_scope_is_their_stations_only(ctx):
     mine, other = StationFactory(), StationFactory()
     manager = UserFactory(manager=True, stations=[mine])

@@ -1,13 +1,15 @@
 """A report's history: the one place where a report is filed or changes.
 
-Filing (``filing``) and every staff change (``workflow``) call ``changed``; issue 13's outbox is
-written here, in the same transaction as the change.
+Filing (``filing``) and every staff change (``workflow``) call ``changed``. A filing or a change
+of state also writes its notifications into the outbox here, in the same transaction, so a
+crash loses neither the change nor the message that tells of it.
 """
 
 from datetime import datetime
 
 from stationfinder.extensions import db
 from stationfinder.models import Report, ReportEvent, User, utcnow
+from stationfinder.services.outbox import writing as outbox
 
 
 def changed(
@@ -34,6 +36,9 @@ def changed(
     )
     db.session.add(event)
     db.session.flush()
+    if from_status is None or from_status != report.status:
+        event_name = "report.filed" if from_status is None else "report.changed"
+        outbox.enqueue(report, event_name, note=note if public else "", at=event.at)
     return event
 
 

@@ -1,0 +1,1 @@
+"""Report notifications pushed to webhooks (WeCom group robots and signed JSON webhooks)."""
