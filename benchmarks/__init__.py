@@ -11,4 +11,5 @@ REGISTRY: list[str] = [
     "import_csv",
     "checkins",
     "stats",
+    "coverage",
 ]

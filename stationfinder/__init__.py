@@ -93,13 +93,16 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_caches(app: Flask) -> None:
-    """Give each per-worker cache (``caching.WorkerCache``) its store in this app."""
+    """Give each per-worker cache (``caching.WorkerCache``) its store, and the demand tally, in this app."""
     from stationfinder.services.checkins.recording import POSTERS
     from stationfinder.services.nearest.search import INDEX
+    from stationfinder.services.planning import coverage as planning_coverage
+    from stationfinder.services.planning import demand
     from stationfinder.services.stats.coverage import CACHES as STATS_CACHES
 
-    for cache in (INDEX, POSTERS, *STATS_CACHES):
+    for cache in (INDEX, POSTERS, *STATS_CACHES, planning_coverage.CACHE):
         cache.init_app(app)
+    demand.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -45,6 +45,7 @@ _ENV_SETTINGS: dict[str, type] = {
     "OUTBOX_LEASE_SECONDS": float,
     "OUTBOX_TIMEOUT_SECONDS": float,
     "OUTBOX_POLL_SECONDS": float,
+    "DEMAND_FLUSH_SECONDS": float,
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -109,6 +110,9 @@ def defaults(instance_path: str) -> dict:
         "OUTBOX_POLL_SECONDS": 5.0,
         # `make run` delivers in the web process (a thread); production runs `flask outbox work`.
         "OUTBOX_IN_PROCESS": False,
+        # Each worker writes its tally of riders' searches (unmet demand) this often; a search
+        # shows in /api/v1/stats/demand within twice this.
+        "DEMAND_FLUSH_SECONDS": 30.0,
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -189,6 +193,8 @@ def finalize(config, instance_path: str) -> None:
         raise ConfigError("TRUSTED_PROXIES must be 0 or more (the number of reverse proxies in front)")
     if config["OUTBOX_MAX_TRIES"] < 1 or config["OUTBOX_RETRY_SECONDS"] <= 0:
         raise ConfigError("OUTBOX_MAX_TRIES must be 1 or more and OUTBOX_RETRY_SECONDS more than 0")
+    if not 0 < config["DEMAND_FLUSH_SECONDS"] <= 30:
+        raise ConfigError("DEMAND_FLUSH_SECONDS must be more than 0 and at most 30")
     if config["OUTBOX_LEASE_SECONDS"] < 2 * config["OUTBOX_TIMEOUT_SECONDS"]:
         raise ConfigError("OUTBOX_LEASE_SECONDS must be at least twice OUTBOX_TIMEOUT_SECONDS")
     url = config["DATABASE_URL"]

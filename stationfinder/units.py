@@ -10,7 +10,8 @@ once, for every view and command that needs them:
   chunk. The statistics views call it before they read, so an answer counts
   every committed check-in; ``flask rollups fold`` calls it for a timer or worker;
 - ``deliver``: send the outbox's due messages to their webhooks, each claimed in
-  a transaction, sent outside any, and its result committed after.
+  a transaction, sent outside any, and its result committed after;
+- ``flush_demand``: write this worker's tally of riders' searches and commit it.
 """
 
 import logging
@@ -27,6 +28,7 @@ from stationfinder.models import Checkin, utcnow
 from stationfinder.services import checkins
 from stationfinder.services.checkins.writes import transaction
 from stationfinder.services.outbox import claiming
+from stationfinder.services.planning import demand
 from stationfinder.services.rollups import fold as rollup_fold
 from stationfinder.services.webhooks import messages, sending
 
@@ -199,4 +201,21 @@ def _send(claim: claiming.Claim, resolve, config) -> tuple[bool, int | None, str
     return ok, result.status, why
 
 
-__all__ = ["Delivered", "check_in", "deliver", "fold"]
+def flush_demand() -> int:
+    """Write this worker's tally of searches and commit; on failure keep it for the next flush."""
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+    counts = demand.tally().take()
+    try:
+        written = demand.flush(counts)
+        session.commit()
+    except sa.exc.SQLAlchemyError:
+        session.rollback()
+        demand.tally().give_back(counts)
+        log.warning("writing the search tally failed; the next flush retries", exc_info=True)
+        return 0
+    return written
+
+
+__all__ = ["Delivered", "check_in", "deliver", "flush_demand", "fold"]

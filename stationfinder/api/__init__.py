@@ -7,9 +7,9 @@ from stationfinder.extensions import api, csrf
 
 def register(app: Flask) -> None:
     """Register the API blueprints; the API uses tokens or JSON, not CSRF-protected forms."""
-    from stationfinder.api import checkins, common, reports, stations, stats
+    from stationfinder.api import checkins, common, planning, reports, stations, stats
 
     common.document(api)
-    for module in (stations, checkins, stats, reports):
+    for module in (stations, checkins, stats, planning, reports):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)

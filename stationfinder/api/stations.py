@@ -11,6 +11,7 @@ from stationfinder.extensions import limiter
 from stationfinder.geo.coords import to_wgs84
 from stationfinder.services import errors
 from stationfinder.services.nearest import search as nearest
+from stationfinder.services.planning import demand
 from stationfinder.services.stations import lookup as stations
 
 blp = Blueprint("stations", __name__, url_prefix="/api/v1", description="Rest stations")
@@ -46,6 +47,10 @@ def nearest_stations(lat, lon, coord, limit, amenity, open_now, max_distance_m=N
     found = nearest.nearest(
         lat, lon, limit=limit, amenities=amenity, open_now=open_now, max_distance_m=max_distance_m
     )
+    # Unmet demand for district staff: the cell, the day and how far help was; nothing of the rider.
+    complete = not amenity and max_distance_m is None
+    reach = nearest.nearest_open_m(lat, lon, found, complete=complete, horizon_m=demand.HORIZON_M)
+    demand.count(lat, lon, reach)
     return {"stations": found}
 
 

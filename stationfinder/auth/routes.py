@@ -157,11 +157,14 @@ def staff_nav():
                 True,
             ),
         ]
-        # Staff without a region and managers look after no region, so they get no notifications.
-        notify = "manage.webhooks" in views and (
-            current_user.role == Role.ADMIN
-            or (current_user.role == Role.STAFF and bool(current_user.region_code))
+        # Staff without a region and managers look after no region, so they get no notifications and
+        # no coverage page (coverage is planned for a region; admins pick one).
+        regional = current_user.role == Role.ADMIN or (
+            current_user.role == Role.STAFF and bool(current_user.region_code)
         )
+        notify = "manage.webhooks" in views and regional
+        if regional and "dashboard.coverage" in views:
+            links.append((_("Coverage"), url_for("dashboard.coverage"), "dashboard.coverage", True))
         if notify:
             links += [
                 (_("Notifications"), url_for("manage.webhooks"), "manage.webhooks", True),
@@ -174,6 +177,8 @@ def staff_nav():
             current = "manage.webhooks"
         if request.endpoint in ("manage.outbox", "manage.outbox_retry"):
             current = "manage.outbox"
+        if request.endpoint in ("dashboard.coverage", "dashboard.coverage_export"):
+            current = "dashboard.coverage"
         return [(label, url, key == current) for label, url, key, shown in links if shown and url]
 
     return {"staff_nav_links": staff_nav_links}

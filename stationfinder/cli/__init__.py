@@ -5,7 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    from stationfinder.cli import checkins, posters, reports, rollups, stations, users, webhooks  # noqa: F401  (posters: stations cmds)
+    from stationfinder.cli import checkins, coverage, posters, reports, rollups, stations, users, webhooks  # noqa: F401  (posters: stations cmds)
 
     app.cli.add_command(stations.stations)
     app.cli.add_command(checkins.checkins)
@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(reports.reports)
     app.cli.add_command(webhooks.webhooks)
     app.cli.add_command(webhooks.outbox)
+    app.cli.add_command(coverage.coverage)
 
     # Benchmark seeding lives in the checkout's benchmarks/ package, not in the wheel: where that
     # package can be imported (a checkout, an editable install) `flask bench-data` is there too.

@@ -5,6 +5,7 @@ from stationfinder.models.audit import AuditEntry
 from stationfinder.models.base import Base, UTCDateTime, utcnow
 from stationfinder.models.checkin import CATEGORIES, Checkin, CheckinRollup, DeviceDay, DevicePresence
 from stationfinder.models.dataset_version import DatasetVersion
+from stationfinder.models.demand import DemandCount
 from stationfinder.models.outbox import OutboxMessage
 from stationfinder.models.poster import Poster
 from stationfinder.models.report import Report, ReportConfirmation, ReportEvent, ReportPhoto
@@ -36,6 +37,7 @@ __all__ = [
     "CheckinStationQuarter",
     "CheckinStationYear",
     "DatasetVersion",
+    "DemandCount",
     "DeviceDay",
     "DevicePresence",
     "OutboxMessage",

@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from stationfinder.extensions import db, login
 from stationfinder.models import ApiToken, Role, Station, User, utcnow
-from stationfinder.services.errors import InvalidInput, NotFound
+from stationfinder.services.errors import Forbidden, InvalidInput, NotFound
 from stationfinder.services.regions import codes as regions
 
 MIN_PASSWORD_LENGTH = 10
@@ -87,6 +87,17 @@ class Scope:
         if self.station_ids is not None:
             return station.id in self.station_ids
         return regions.contains(self.region, station.region_code)
+
+
+def region_in(scope: Scope, code: str) -> str:
+    """Return a valid region code inside a scope; InvalidInput for a bad code, Forbidden outside."""
+    try:
+        code = regions.validate(code)
+    except regions.InvalidRegion as exc:
+        raise InvalidInput(str(exc)) from None
+    if not scope.covers_region(code):
+        raise Forbidden(f"region {code} is outside your scope")
+    return code
 
 
 def scope_of(user: User) -> Scope:

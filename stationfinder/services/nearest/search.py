@@ -161,7 +161,7 @@ class StationIndex:
 
     # -- searching ------------------------------------------------------------------------------
 
-    def _open_now(self, idx: np.ndarray, local: datetime) -> np.ndarray:
+    def open_mask(self, idx: np.ndarray, local: datetime) -> np.ndarray:
         """Return whether each station in ``idx`` is open at a local time (hours parsed once per value)."""
         ok = self.is_open_status[idx]
         codes = self.hours.codes[idx]
@@ -187,7 +187,7 @@ class StationIndex:
         ``mask``: amenity bits every station must have; ``local``: when given, only stations open at
         that local time; ``max_distance_m``: drop stations farther than this.
         """
-        accept = None if local is None else (lambda idx: self._open_now(idx, local))
+        accept = None if local is None else (lambda idx: self.open_mask(idx, local))
         return self.points.search(lat, lon, limit, mask=mask, accept=accept, max_distance_m=max_distance_m)
 
     def answer(self, rows: np.ndarray, metres: np.ndarray, local: datetime) -> list[dict]:
@@ -290,3 +290,30 @@ def nearest(
         max_distance_m=max_distance_m,
     )
     return index.answer(top, metres, local)
+
+
+def nearest_open_m(
+    lat: float,
+    lon: float,
+    found: list[dict],
+    *,
+    complete: bool,
+    horizon_m: float,
+    now: datetime | None = None,
+) -> float | None:
+    """Return how far the nearest station open now is, up to ``horizon_m`` (None: none that near).
+
+    ``found`` is an answer of ``nearest``; ``complete`` says it was the plain nearest stations (no
+    amenity or distance filter), so the first open one in it is the nearest open one, and an answer
+    that ends beyond the horizon with none open needs no second search.
+    """
+    if complete:
+        for station in found:
+            if station["open_now"]:
+                return station["distance_m"] if station["distance_m"] < horizon_m else None
+        if found and found[-1]["distance_m"] >= horizon_m:
+            return None
+    index = get_index()
+    local = (now or datetime.now(UTC)).astimezone(stations.local_zone())
+    _, metres = index.search(lat, lon, limit=1, local=local, max_distance_m=horizon_m)
+    return float(metres[0]) if len(metres) else None

@@ -11,10 +11,9 @@ from sqlalchemy import orm
 from stationfinder.extensions import db
 from stationfinder.models import Report, ReportPhoto, User, utcnow
 from stationfinder.models.report import OPEN_STATES
-from stationfinder.services.accounts import Scope, scope_of
+from stationfinder.services.accounts import Scope, region_in, scope_of
 from stationfinder.services.checkins.identity import zone
 from stationfinder.services.errors import Forbidden, InvalidInput, NotFound
-from stationfinder.services.regions import codes as regions
 from stationfinder.services.reports import codes, scoping
 from stationfinder.services.stations.lookup import get_station
 
@@ -109,12 +108,7 @@ def list_reports(
     """
     conditions = [scoping.clause(scope)]
     if region is not None:
-        try:
-            region = regions.validate(region)
-        except regions.InvalidRegion as exc:
-            raise InvalidInput(str(exc)) from None
-        if not scope.covers_region(region):
-            raise Forbidden(f"region {region} is outside your scope")
+        region = region_in(scope, region)
         conditions.append(scoping.in_region(region))
     if station is not None:
         found = get_station(station)
