@@ -11,13 +11,11 @@ import secrets
 
 from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
 
 from stationfinder import units
 from stationfinder.extensions import csrf, db
 from stationfinder.models import CATEGORIES, Checkin, Station, StationStatus, utcnow
 from stationfinder.ratelimits import (
-    DEVICE_COOKIE,
     checkin_anonymous_limit,
     checkin_device_limit,
     checkin_ip_limit,
@@ -25,6 +23,7 @@ from stationfinder.ratelimits import (
     cookie_device_id,
 )
 from stationfinder.rider import bp
+from stationfinder.rider.common import csrf_valid, poster_problem, with_device
 from stationfinder.services import checkins as checkin_service
 from stationfinder.services.checkins import receipts as checkin_receipts
 from stationfinder.services.errors import Closed, DomainError, Gone, NotFound
@@ -32,7 +31,6 @@ from stationfinder.services.nearest import search as nearest
 from stationfinder.services.posters import tokens as posters
 from stationfinder.services.stats.labels import CATEGORY_LABELS
 
-DEVICE_COOKIE_DAYS = 365
 ALTERNATIVES = 3
 
 
@@ -41,56 +39,8 @@ def group_choices() -> list[tuple[str, str]]:
     return [(code, str(CATEGORY_LABELS[code])) for code in CATEGORIES]
 
 
-def _with_device(response, device_id: str | None):
-    """Give the browser a device id cookie if it has none yet."""
-    if device_id is None or device_id == request.cookies.get(DEVICE_COOKIE):
-        return response
-    response.set_cookie(
-        DEVICE_COOKIE,
-        device_id,
-        max_age=DEVICE_COOKIE_DAYS * 24 * 3600,
-        httponly=True,
-        samesite="Lax",
-        secure=current_app.config["APP_ENV"] == "production",
-        path="/",
-    )
-    return response
-
-
-def _csrf_valid() -> bool:
-    # Checked here rather than globally so an expired page gets "tap again", not an error page.
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return True
-    try:
-        csrf.protect()
-    except CSRFError:
-        return False
-    return True
-
-
 def _local_time(moment) -> str:
     return moment.astimezone(checkin_service.zone()).strftime("%H:%M")
-
-
-def _poster_problem(error: DomainError):
-    """Render why a poster cannot be used: replaced (410) or unknown (404)."""
-    if isinstance(error, Gone):
-        status, heading, advice = (
-            410,
-            _("This QR poster has been replaced"),
-            _(
-                "The station put up a new poster. Please scan the new QR code on the wall, "
-                "or type the code printed under it."
-            ),
-        )
-    else:
-        status, heading, advice = (
-            404,
-            _("We could not find this check-in poster"),
-            _("The link may be incomplete. Scan the QR code again, or type the code printed under it."),
-        )
-    page = render_template("rider/checkin_problem.html", status=status, heading=heading, advice=advice)
-    return page, status
 
 
 def _closed_page(station: Station, status: int):
@@ -108,7 +58,7 @@ def _station_page(token: str, notice: str | None = None, status: int = 200):
     try:
         poster = posters.by_token(token)
     except (Gone, NotFound) as exc:
-        return _poster_problem(exc)
+        return poster_problem(exc)
     if poster.station.status != StationStatus.OPEN.value:
         return _closed_page(poster.station, 409 if status == 409 else 200)
     device_id = cookie_device_id() or secrets.token_urlsafe(24)
@@ -119,7 +69,7 @@ def _station_page(token: str, notice: str | None = None, status: int = 200):
         groups=group_choices(),
         notice=notice,
     )
-    return _with_device(current_app.make_response((page, status)), device_id)
+    return with_device(current_app.make_response((page, status)), device_id)
 
 
 @bp.get("/c/<token>")
@@ -166,7 +116,7 @@ def _done_page(checkin: Checkin, token: str, duplicate: bool):
 @checkin_ip_limit
 def checkin_submit(token: str):
     """Record the tap: a new check-in, or the one this device already made here."""
-    if not _csrf_valid():
+    if not csrf_valid():
         return _station_page(token, notice=_("The page had expired. Please tap Check in again."), status=400)
     # Without its cookie (blocked, or a script) the tap counts as anonymous: a new id made up on every
     # tap would count every tap as another rider. The cookie set now lets the next tap dedupe.
@@ -186,7 +136,7 @@ def checkin_submit(token: str):
         )
     else:
         done = url_for("rider.checkin_done", token=token, checkin_id=checkin.id, again=duplicate)
-    return _with_device(redirect(done, 303), device_id or secrets.token_urlsafe(24))
+    return with_device(redirect(done, 303), device_id or secrets.token_urlsafe(24))
 
 
 @bp.get("/c/<token>/done/<int:checkin_id>", defaults={"again": False, "ticket": None})
@@ -216,7 +166,7 @@ def checkin_done(token: str, checkin_id: int, again: bool, ticket: str | None):
 @checkin_ip_limit
 def checkin_undo(token: str):
     """Undo this device's check-in of a few minutes ago."""
-    if not _csrf_valid():
+    if not csrf_valid():
         return _station_page(token, notice=_("The page had expired. Nothing was undone."), status=400)
     raw = request.form.get("checkin", "")
     status, message = 200, _("Your check-in was undone. It is not counted.")
@@ -249,7 +199,7 @@ def checkin_code():
         try:
             poster = posters.by_short_code(code)
         except Gone as exc:
-            return _poster_problem(exc)
+            return poster_problem(exc)
         except NotFound:
             error = _("No poster has this code. Check the code on the poster and try again.")
         else:

@@ -26,7 +26,7 @@ from stationfinder.ratelimits import (
 from stationfinder.rider import bp, report_texts
 
 # The check-in page's own helpers: the same device cookie, the same friendly CSRF and poster answers.
-from stationfinder.rider.checkin_routes import _csrf_valid, _poster_problem, _with_device
+from stationfinder.rider.common import csrf_valid, poster_problem, with_device
 from stationfinder.services import reports as report_service
 from stationfinder.services.errors import Gone, InvalidInput, NotFound
 from stationfinder.services.posters import tokens as posters
@@ -88,7 +88,7 @@ def _submitted(categories: tuple[str, ...]) -> tuple[str, str, bytes | None]:
         form = request.form
     except RequestEntityTooLarge:
         raise _too_large() from None
-    if not _csrf_valid():
+    if not csrf_valid():
         raise Refused(400, _("The page had expired. Please tap Send again."))
     category = form.get("category", "")
     if category not in categories:
@@ -124,7 +124,7 @@ def _as_page(template: str, status: int = 200, **context):
     context.setdefault("form_data", {"text": report_texts.form_texts(), **report_texts.limits()})
     response = current_app.make_response((render_template(template, **context), status))
     response.headers["Cache-Control"] = "no-store"
-    return _with_device(response, cookie_device_id() or secrets.token_urlsafe(24))
+    return with_device(response, cookie_device_id() or secrets.token_urlsafe(24))
 
 
 def _station_form(
@@ -161,7 +161,7 @@ def _station_submission(station: Station, action: str, back: str, **where):
     except (Gone, NotFound) as exc:
         # The station was removed, or its poster replaced, while the rider was typing.
         db.session.rollback()
-        return _poster_problem(exc) if "token" in where else _station_missing()
+        return poster_problem(exc) if "token" in where else _station_missing()
     except InvalidInput:
         db.session.rollback()
         category, description = _kept()
@@ -207,7 +207,7 @@ def checkin_report(token: str):
     try:
         poster = posters.by_token(token)
     except (Gone, NotFound) as exc:
-        return _poster_problem(exc)
+        return poster_problem(exc)
     back = url_for("rider.checkin_page", token=token)
     action = url_for("rider.checkin_report_submit", token=token)
     return _station_form(poster.station, action, back, category=request.args.get("category"))
@@ -223,7 +223,7 @@ def checkin_report_submit(token: str):
     try:
         poster = posters.by_token(token)
     except (Gone, NotFound) as exc:
-        return _poster_problem(exc)
+        return poster_problem(exc)
     back = url_for("rider.checkin_page", token=token)
     return _station_submission(
         poster.station, url_for("rider.checkin_report_submit", token=token), back, token=token
