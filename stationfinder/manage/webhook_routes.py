@@ -43,7 +43,7 @@ REFUSALS = {
 
 def _scope() -> Scope:
     """Return the user's scope; a 403 page for managers and staff without a region."""
-    # Checked by role: a staff account without a region would otherwise get the national scope.
+    # Checked by role, for a friendly page: managers and staff without a region have no region's webhooks.
     if current_user.role == Role.ADMIN or (current_user.role == Role.STAFF and current_user.region_code):
         return scope_of(current_user)
     raise forbidden(_("Only district staff and administrators manage report notifications."))
