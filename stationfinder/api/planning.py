@@ -181,8 +181,17 @@ def _period(args):
         raise http_error(exc, BadRequest, "invalid-query") from None
 
 
-def _answer(body):
+def _demand_question(args):
+    """Return the plan and period of a demand question, this worker's searches written first."""
+    asked, period = _plan(args), _period(args)
+    units.flush_demand()
+    return asked, period
+
+
+def _answer(body, mimetype: str | None = None):
     response = json_response(body)
+    if mimetype is not None:
+        response.mimetype = mimetype
     response.headers.update(_PRIVATE)
     return response
 
@@ -202,10 +211,7 @@ def coverage_stats(args):
     asked = _plan(args)
     cover = coverage.region_coverage(asked)
     if args["format"] == "geojson":
-        response = json_response(cover.collection)
-        response.mimetype = "application/geo+json"
-        response.headers.update(_PRIVATE)
-        return response
+        return _answer(cover.collection, "application/geo+json")
     return _answer(cover.body)
 
 
@@ -215,9 +221,7 @@ def coverage_stats(args):
 @_documented
 def demand_stats(args):
     """Where riders searched and where the nearest open station was beyond the radius (cells of ≥ 5)."""
-    asked = _plan(args)
-    period = _period(args)
-    units.flush_demand()
+    asked, period = _demand_question(args)
     body = demand.read(asked.region, period.first, period.last, asked.radius_m)
     return _answer(body | {"radius_m": asked.radius_m})
 
@@ -228,9 +232,7 @@ def demand_stats(args):
 @_documented
 def site_suggestions(args):
     """Suggest up to k new sites that would serve the most unmet searches: candidates for a survey."""
-    asked = _plan(args)
-    period = _period(args)
-    units.flush_demand()
+    asked, period = _demand_question(args)
     try:
         body = siting_service.suggest(asked, period.first, period.last, args["k"])
     except InvalidInput as exc:

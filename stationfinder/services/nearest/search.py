@@ -9,6 +9,7 @@ rebuilds when the stations dataset version changes (``caching.WorkerCache``).
 
 import contextlib
 import ctypes
+import threading
 import time
 from array import array
 from dataclasses import dataclass, field
@@ -65,6 +66,16 @@ _COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class _OpenSet:
+    """The stations open in one local minute: a mask over the index's rows, and their own tree."""
+
+    minute: datetime
+    mask: np.ndarray
+    rows: np.ndarray
+    points: SphereIndex
+
+
 @dataclass
 class StationIndex:
     """An immutable snapshot of the searchable (not closed) stations."""
@@ -86,6 +97,8 @@ class StationIndex:
     build_seconds: float = 0.0
     # Shaped stations recently answered, oldest first (a dict keeps insertion order).
     _cache: dict = field(default_factory=dict, repr=False)
+    _open: _OpenSet | None = field(default=None, repr=False)
+    _open_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -168,10 +181,35 @@ class StationIndex:
         unique = np.unique(codes[ok])
         if len(unique):
             open_by_code = np.zeros(len(self.hours.values), dtype=bool)
-            for code in unique:
+            for code in unique.tolist():
                 open_by_code[code] = stations.open_at("open", self.hours.values[code], local)
             ok = ok & open_by_code[codes]
         return ok
+
+    def open_at(self, local: datetime) -> _OpenSet:
+        """Return the stations open in the minute of ``local``, with their own tree.
+
+        At night only a few stations are open: filtering the tree of all of them meant walking past
+        thousands of closed ones. The set is worked out once per minute, and its tree is rebuilt only
+        when the set changed (at opening or closing times); other threads wait for that rebuild
+        (tens of ms) rather than answer from the wrong set.
+        """
+        minute = local.replace(second=0, microsecond=0)
+        current = self._open
+        if current is not None and current.minute == minute:
+            return current
+        with self._open_lock:
+            current = self._open
+            if current is not None and current.minute == minute:
+                return current
+            mask = self.open_mask(np.arange(len(self)), local)
+            if current is not None and np.array_equal(mask, current.mask):
+                fresh = _OpenSet(minute, current.mask, current.rows, current.points)
+            else:
+                rows = np.flatnonzero(mask)
+                fresh = _OpenSet(minute, mask, rows, self.points.subset(rows))
+            self._open = fresh
+            return fresh
 
     def search(
         self,
@@ -181,14 +219,30 @@ class StationIndex:
         mask: int = 0,
         local: datetime | None = None,
         max_distance_m: float | None = None,
+        skip: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return (row positions, geodesic metres) of the ``limit`` nearest matching stations, nearest first.
 
         ``mask``: amenity bits every station must have; ``local``: when given, only stations open at
-        that local time; ``max_distance_m``: drop stations farther than this.
+        that local time; ``max_distance_m``: drop stations farther than this; ``skip``: a boolean
+        array over the index's rows, True for stations to leave out.
         """
-        accept = None if local is None else (lambda idx: self.open_mask(idx, local))
-        return self.points.search(lat, lon, limit, mask=mask, accept=accept, max_distance_m=max_distance_m)
+        if local is None:
+            points, rows = self.points, None
+        else:
+            open_set = self.open_at(local)
+            points, rows = open_set.points, open_set.rows
+        if skip is not None and rows is not None:
+            skip = skip[rows]
+        found, metres = points.search(
+            lat,
+            lon,
+            limit,
+            mask=mask,
+            accept=None if skip is None else (lambda idx: ~skip[idx]),
+            max_distance_m=max_distance_m,
+        )
+        return (found if rows is None else rows[found]), metres
 
     def answer(self, rows: np.ndarray, metres: np.ndarray, local: datetime) -> list[dict]:
         """Return the API's station objects for ``rows`` (their nested values are shared: do not mutate)."""
@@ -257,6 +311,11 @@ class StationIndex:
         total = sum(a.nbytes for a in arrays)
         total += sum(p.nbytes for p in (self.refs, self.names, self.addresses))
         total += sum(c.codes.nbytes for c in (self.hours, self.regions, self.statuses, self.access))
+        opened = self._open
+        if opened is not None:
+            part = opened.points
+            total += opened.mask.nbytes + opened.rows.nbytes + part.nbytes
+            total += sum(a.nbytes for a in (part.lat, part.lon, part.tiebreak, part.masks))
         return total + self.points.nbytes
 
 

@@ -235,3 +235,57 @@ def test_index_is_columnar(ctx):
     assert isinstance(index.names, PackedStrings)
     # Well under a kilobyte per station, tree included.
     assert index.nbytes < 400 * len(index)
+
+
+def test_the_open_set_keeps_its_tree_until_opening_or_closing_time(ctx):
+    day = add(lat=26.58, lon=106.71, opening_hours="Mo-Fr 08:00-20:00")
+    always = add(lat=26.70, lon=106.71, opening_hours="24/7")
+    index = nearest.get_index()
+    zone = stations.local_zone()
+    at_10 = index.open_at(MONDAY_10_LOCAL.astimezone(zone))
+    at_1001 = index.open_at(datetime(2026, 6, 1, 2, 1, 30, tzinfo=UTC).astimezone(zone))
+    assert at_1001.points is at_10.points and at_1001.minute != at_10.minute
+    assert sorted(index.ids[at_10.rows].tolist()) == [day.id, always.id]
+    at_22 = index.open_at(MONDAY_22_LOCAL.astimezone(zone))
+    assert at_22.points is not at_10.points
+    assert index.ids[at_22.rows].tolist() == [always.id]
+    # The nearest open station to the day station at night is the 24/7 one, 13 km north.
+    reach = nearest.nearest_open_m(26.58, 106.71, [], complete=False, horizon_m=20_000, now=MONDAY_22_LOCAL)
+    assert reach == pytest.approx(geodesic((26.58, 106.71), (26.70, 106.71)).meters, abs=1)
+    assert (
+        nearest.nearest_open_m(26.58, 106.71, [], complete=False, horizon_m=10_000, now=MONDAY_22_LOCAL)
+        is None
+    )
+
+
+def test_open_now_with_amenities_and_skipped_stations_against_the_oracle(ctx):
+    rng = random.Random(15)
+    rows = random_stations(rng, 300)
+    insert(rows)
+    ids = list(db.session.scalars(sa.select(Station.id).order_by(Station.id)))
+    index = nearest.get_index()
+    assert index.ids.tolist() == [i for i, r in zip(ids, rows, strict=True) if r["status"] != "closed"]
+    known = [dict(r, id=i) for i, r in zip(ids, rows, strict=True)]
+    skipped = set(rng.sample(ids, 60))
+    skip = np.isin(index.ids, list(skipped))
+    for now in (MONDAY_10_LOCAL, MONDAY_22_LOCAL):
+        local = now.astimezone(stations.local_zone())
+        for q in range(6):
+            lat, lon = 26.58 + rng.gauss(0, 0.1), 106.71 + rng.gauss(0, 0.1)
+            mask = (0, 1, 3)[q % 3]
+            top, metres = index.search(lat, lon, limit=7, mask=mask, local=local, skip=skip)
+            found = [
+                {"id": int(i), "distance_m": float(m)} for i, m in zip(index.ids[top], metres, strict=True)
+            ]
+            truth = oracle(
+                known,
+                ids,
+                lat,
+                lon,
+                lambda r, m=mask, t=local: (
+                    r["id"] not in skipped
+                    and r["amenity_mask"] & m == m
+                    and stations.open_at(r["status"], r["opening_hours"], t)
+                ),
+            )
+            check_exact(found, truth, 7)
