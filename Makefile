@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app stationfinder
 STAMP := $(VENV)/.installed
+# The Node tools the tests use (Lighthouse), in ./node_modules, exactly as package-lock.json pins them.
+NODE_STAMP := node_modules/.installed
 TRANSLATIONS := stationfinder/translations
 PO := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
@@ -25,7 +27,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 %.mo: %.po | $(STAMP)
 	$(BIN)/python hatch_build.py
 
-install: $(STAMP) $(MO)
+$(NODE_STAMP): package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: $(STAMP) $(MO) $(NODE_STAMP)
 
 # The PDF posters embed fonts from Debian packages; say which are missing, and serve anyway.
 # The web process also sends report notifications (OUTBOX_IN_PROCESS), so no worker is needed.
@@ -63,4 +69,4 @@ messages: install
 	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules

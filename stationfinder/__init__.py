@@ -40,6 +40,7 @@ def create_app(test_config=None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_static(app)
     register_security(app)
     register_delivery(app)
     trust_proxies(app)
@@ -74,13 +75,14 @@ def settle_memory(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to the app."""
-    from stationfinder import i18n
+    from stationfinder import i18n, public_reads
     from stationfinder.extensions import api, csrf, db, limiter, login, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_resource_dir("migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    public_reads.init_app(app)
     login.init_app(app)
     i18n.init_app(app)
     api.init_app(app)
@@ -96,13 +98,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_caches(app: Flask) -> None:
     """Give each per-worker cache (``caching.WorkerCache``) its store, and the demand tally, in this app."""
+    from stationfinder.services import busy
     from stationfinder.services.checkins.recording import POSTERS
     from stationfinder.services.nearest.search import INDEX
     from stationfinder.services.planning import coverage as planning_coverage
     from stationfinder.services.planning import demand
     from stationfinder.services.stats.coverage import CACHES as STATS_CACHES
 
-    for cache in (INDEX, POSTERS, *STATS_CACHES, planning_coverage.CACHE):
+    for cache in (INDEX, POSTERS, *STATS_CACHES, planning_coverage.CACHE, busy.CACHE):
         cache.init_app(app)
     demand.init_app(app)
 
@@ -145,6 +148,18 @@ def register_delivery(app: Flask) -> None:
     from stationfinder import delivery
 
     delivery.init_app(app)
+
+
+def register_static(app: Flask) -> None:
+    """Serve static files under content-hashed names, and compress text answers.
+
+    Before register_security: after-request hooks run last-registered first, so compression
+    comes after every hook that could still change a page's headers (security, no-cache).
+    """
+    from stationfinder import compression, static_files
+
+    compression.init_app(app)
+    static_files.init_app(app)
 
 
 def register_security(app: Flask) -> None:

@@ -46,6 +46,7 @@ _ENV_SETTINGS: dict[str, type] = {
     "OUTBOX_TIMEOUT_SECONDS": float,
     "OUTBOX_POLL_SECONDS": float,
     "DEMAND_FLUSH_SECONDS": float,
+    "DWELL_MINUTES": int,
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -113,6 +114,17 @@ def defaults(instance_path: str) -> dict:
         # Each worker writes its tally of riders' searches (unmet demand) this often; a search
         # shows in /api/v1/stats/demand within twice this.
         "DEMAND_FLUSH_SECONDS": 30.0,
+        # "Busy now": riders present at a station are its check-ins of this many minutes (a rider's
+        # usual stay), set against its seats (services/busy).
+        "DWELL_MINUTES": 40,
+        # Brotli or gzip for text answers and static files; false when a proxy in front compresses.
+        "COMPRESS_RESPONSES": True,
+        # flask-compress's settings: its own hook stays off (stationfinder/compression.py calls it);
+        # no zstd or deflate (brotli and gzip cover every browser); streamed answers pass untouched.
+        "COMPRESS_REGISTER": False,
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_STREAMS": False,
+        "COMPRESS_MIN_SIZE": 500,
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -141,7 +153,7 @@ def from_environ(environ=None) -> dict:
             out[key] = kind(raw)
         except ValueError:
             raise ConfigError(f"{key}={raw!r} is not a valid {kind.__name__}") from None
-    for key in ("RATELIMIT_ENABLED", "OUTBOX_IN_PROCESS"):
+    for key in ("RATELIMIT_ENABLED", "OUTBOX_IN_PROCESS", "COMPRESS_RESPONSES"):
         raw = environ.get(key)
         if raw is not None and raw.strip().lower() in _TRUE | _FALSE:
             out[key] = raw.strip().lower() in _TRUE
@@ -195,6 +207,8 @@ def finalize(config, instance_path: str) -> None:
         raise ConfigError("OUTBOX_MAX_TRIES must be 1 or more and OUTBOX_RETRY_SECONDS more than 0")
     if not 0 < config["DEMAND_FLUSH_SECONDS"] <= 30:
         raise ConfigError("DEMAND_FLUSH_SECONDS must be more than 0 and at most 30")
+    if not 1 <= config["DWELL_MINUTES"] <= 24 * 60:
+        raise ConfigError("DWELL_MINUTES must be between 1 and 1440 (a day)")
     if config["OUTBOX_LEASE_SECONDS"] < 2 * config["OUTBOX_TIMEOUT_SECONDS"]:
         raise ConfigError("OUTBOX_LEASE_SECONDS must be at least twice OUTBOX_TIMEOUT_SECONDS")
     url = config["DATABASE_URL"]

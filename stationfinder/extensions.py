@@ -1,6 +1,7 @@
 """Unbound extension instances; the app factory binds them in ``register_extensions``."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -20,3 +21,5 @@ babel = Babel()
 # only backs routes that set no key of their own.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 api = Api()
+# It keeps the settings of the last app bound (algorithms, types); every app here has the same.
+compress = Compress()

@@ -29,6 +29,9 @@ def content_security_policy(tile_url: str) -> str:
             f"img-src 'self' data: blob:{tiles}",
             "connect-src 'self'",
             "font-src 'self'",
+            # The rider pages' service worker (/sw.js) and app manifest: only ever our own.
+            "worker-src 'self'",
+            "manifest-src 'self'",
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",

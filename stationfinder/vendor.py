@@ -11,6 +11,8 @@ import xstatic.pkg.leaflet_markercluster as markercluster_pkg
 from flask import Blueprint, abort, current_app, request, send_from_directory, url_for
 from werkzeug.security import safe_join
 
+from stationfinder.public_reads import public_read
+
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 
 # A year: vendor_url() puts the package version in the URL, so an upgrade changes the address.
@@ -53,12 +55,14 @@ def _send(package, filename: str):
 
 
 @bp.get("/leaflet/<path:filename>")
+@public_read
 def leaflet(filename: str):
     """Serve a file of the installed Leaflet package."""
     return _send(leaflet_pkg, filename)
 
 
 @bp.get("/markercluster/<path:filename>")
+@public_read
 def markercluster(filename: str):
     """Serve a file of the installed Leaflet.markercluster package."""
     return _send(markercluster_pkg, filename)

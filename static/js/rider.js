@@ -199,8 +199,9 @@
         var code = err && err.code;
         locationFailed(code === 1 ? "denied" : code === 3 ? "timeout" : "unavailable");
       },
-      // Network positioning is enough to rank stations and spares a low battery the GPS.
-      { enableHighAccuracy: false, timeout: data.locateTimeoutMs, maximumAge: 60000 }
+      // Network positioning is enough to rank stations and spares a low battery the GPS; without a
+      // network it cannot answer, and the kept stations (offline.js) need a fix: then ask the GPS.
+      { enableHighAccuracy: navigator.onLine === false, timeout: data.locateTimeoutMs, maximumAge: 60000 }
     );
   }
 
@@ -311,13 +312,30 @@
       .then(function (body) {
         if (seq !== state.seq) return;
         render(body, kind);
+        if (kind === "nearest") withOffline(function (o) { o.keep(state.position, body.stations); });
       })
       .catch(function () {
         if (seq !== state.seq) return;
-        results.removeAttribute("aria-busy");
-        results.textContent = "";
-        setStatus(T.error, true, [{ label: T.retry, run: kind === "nearest" ? loadNearest : runSearch }]);
+        // No answer: the stations kept on the phone by an earlier nearest search, if any.
+        var filters = { amenities: state.amenities, openNow: state.openNow, limit: data.nearestLimit };
+        var kept = kind !== "nearest" ? null : withOffline(function (o) { return o.nearest(state.position, filters, loadNearest); });
+        Promise.resolve(kept).then(function (body) {
+          if (seq !== state.seq) return;
+          if (body) return render(body, kind);
+          results.removeAttribute("aria-busy");
+          results.textContent = "";
+          setStatus(T.error, true, [{ label: T.retry, run: kind === "nearest" ? loadNearest : runSearch }]);
+        });
       });
+  }
+
+  /* The offline copy (static/js/offline.js): run(SFOffline) once it is loaded; null without it. */
+  var offlineBox = $("offline");
+  function withOffline(run) {
+    if (!offlineBox || !window.indexedDB) return Promise.resolve(null);
+    return script(offlineBox.getAttribute("data-js"))
+      .then(function () { return window.SFOffline ? run(window.SFOffline) : null; })
+      .catch(function () { return null; });
   }
 
   function badge(text, kind) {
@@ -349,6 +367,11 @@
     } else badges.appendChild(s.open_now ? badge(T.openNow, "badge-open") : badge(T.closedNow, "badge-closed"));
     // A rider should not ride to a door that will not open for them.
     if (s.access && s.access !== "public") badges.appendChild(badge(T.membersOnly, "badge-access"));
+    // How busy it is now, in words (never a head-count); none when not open or too little data.
+    var busyKey = "busy_" + s.busy;
+    if (s.status === "open" && Object.prototype.hasOwnProperty.call(T, busyKey)) {
+      badges.appendChild(badge(T[busyKey], "badge-busy busy-" + s.busy));
+    }
     li.appendChild(badges);
 
     var codes = (s.amenities || []).filter(function (c) { return byCode[c]; });
@@ -492,4 +515,8 @@
   });
 
   locate();
+  // The service worker and check-ins queued offline need offline.js on every visit, list or not.
+  window.addEventListener("load", function () {
+    withOffline(function () {});
+  });
 })();

@@ -4,10 +4,12 @@ from marshmallow import Schema, fields, validate
 
 from stationfinder.amenities import CODES
 from stationfinder.geo.coords import SYSTEMS
+from stationfinder.services.busy import LEVELS, NOT_FULL
 
 # Half the equator's circumference: no two points on Earth are farther apart along the surface.
 MAX_DISTANCE_M = 20_100_000
-NEAREST_LIMIT_MAX = 50
+# The rider page keeps the nearest 200 for offline use (static/js/offline.js); riders see 8.
+NEAREST_LIMIT_MAX = 200
 LIST_LIMIT_MAX = 200
 MAX_OFFSET = 10_000_000
 MAX_Q = 100
@@ -41,9 +43,20 @@ class NearestQuery(Schema):
     limit = fields.Integer(load_default=5, validate=validate.Range(1, NEAREST_LIMIT_MAX))
     amenity = _amenity_list()
     open_now = fields.Boolean(load_default=False, metadata={"description": "Only stations open right now."})
+    busy = fields.String(
+        validate=validate.OneOf((NOT_FULL,)),
+        metadata={"description": "not_full: leave out the stations whose `busy` is full right now."},
+    )
     max_distance_m = fields.Float(
         validate=validate.Range(min=0, min_inclusive=False, max=MAX_DISTANCE_M),
         metadata={"description": "Drop stations farther than this (metres, geodesic). Default: no limit."},
+    )
+    prefetch = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "A copy kept for offline use (the rider page's nearest 200), not a rider's "
+            "search: it is not counted in the unmet-demand statistics."
+        },
     )
 
 
@@ -111,6 +124,16 @@ class StationOut(Schema):
     status = fields.String(validate=validate.OneOf(("open", "temporarily_closed", "closed")))
     access = fields.String(validate=validate.OneOf(("public", "members")))
     is_demo = fields.Boolean(metadata={"description": "Demo data with an approximate position."})
+    busy = fields.String(
+        required=True,
+        validate=validate.OneOf(LEVELS),
+        metadata={
+            "description": "How full the station is now: riders present (its check-ins of the last "
+            "DWELL_MINUTES, default 40, one per device) against its seats, or 5 when seats are unknown. "
+            "quiet under half, busy from half, full from all seats taken; unknown when it had fewer than "
+            "20 check-ins in 30 days, or is not open. At most 30 s old. Never a head-count."
+        },
+    )
     # Details the list and the single station carry; the nearest search leaves them out.
     phone = fields.String(metadata={"description": "Not in nearest answers."})
     seats = fields.Integer(allow_none=True, metadata={"description": "Not in nearest answers."})

@@ -54,10 +54,10 @@ def _fmt(value: float, digits: int = 7) -> str:
 # literal: the apps split on them before decoding, and their documentation writes them so.
 
 
-def amap_route(lat: float, lon: float, name: str) -> str:
-    """Return an Amap riding route from the rider's position to a WGS-84 position."""
+def amap_route(lat: float, lon: float, name: str, gcj: tuple[float, float] | None = None) -> str:
+    """Return an Amap riding route to a WGS-84 position (``gcj``: its GCJ-02 form, when known)."""
     # Six decimals (about 10 cm): Amap documents no more for positions in its web route pages.
-    g_lat, g_lon = wgs84_to_gcj02(lat, lon)
+    g_lat, g_lon = gcj or wgs84_to_gcj02(lat, lon)
     return (
         f"{AMAP_ROUTE}?to={_fmt(g_lon, 6)},{_fmt(g_lat, 6)},{_q(name.translate(_AMAP_NAME))}"
         f"&mode=ride&coordinate=gaode&callnative=1&src={AMAP_SRC}"
@@ -72,9 +72,9 @@ def baidu_route(lat: float, lon: float, name: str) -> str:
     )
 
 
-def apple_route(lat: float, lon: float) -> str:
-    """Return Apple Maps directions to a WGS-84 position (shifted to GCJ-02 inside China)."""
-    a_lat, a_lon = wgs84_to_gcj02(lat, lon)
+def apple_route(lat: float, lon: float, gcj: tuple[float, float] | None = None) -> str:
+    """Return Apple Maps directions to a WGS-84 position (shifted to GCJ-02 inside China: ``gcj``)."""
+    a_lat, a_lon = gcj or wgs84_to_gcj02(lat, lon)
     return f"{APPLE_MAPS}?daddr={_fmt(a_lat)},{_fmt(a_lon)}&dirflg=w"
 
 
@@ -96,10 +96,12 @@ def baidu_marker(lat: float, lon: float, name: str, address: str = "") -> str:
 
 def nav_links(lat: float, lon: float, name: str, address: str = "") -> dict[str, str]:
     """Return route links {"amap", "baidu", "apple"} and pin fallbacks {"amap_marker", "baidu_marker"}."""
+    # Shifting to GCJ-02 is most of a link's cost, and two of them need it: shift once.
+    gcj = wgs84_to_gcj02(lat, lon)
     return {
-        "amap": amap_route(lat, lon, name),
+        "amap": amap_route(lat, lon, name, gcj),
         "amap_marker": amap_marker(lat, lon, name),
-        "apple": apple_route(lat, lon),
+        "apple": apple_route(lat, lon, gcj),
         "baidu": baidu_route(lat, lon, name),
         "baidu_marker": baidu_marker(lat, lon, name, address),
     }

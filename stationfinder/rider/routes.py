@@ -6,6 +6,7 @@ from flask_babel import format_date
 from stationfinder.amenities import AMENITIES, BY_CODE
 from stationfinder.i18n import current_lang
 from stationfinder.rider import bp, report_texts, texts
+from stationfinder.services import busy
 from stationfinder.services import errors as domain_errors
 from stationfinder.services.regions import choices as region_choices
 from stationfinder.services.regions import codes as regions
@@ -51,7 +52,7 @@ def station(key: str):
     except domain_errors.NotFound:
         return render_template("rider/station_missing.html"), 404
     lang = current_lang()
-    info = stations.to_dict(row)
+    (info,) = busy.annotate([stations.to_dict(row)])
     amenities = [{"icon": BY_CODE[c].icon, "label": BY_CODE[c].label(lang)} for c in info["amenities"]]
     region = name_of(row.region_code, lang) if row.region_code else None
     problems = open_by_station([row.id]).get(row.id, [])
@@ -66,6 +67,7 @@ def station(key: str):
         status_label=texts.status_label(row.status),
         access_label=texts.access_label(row.access),
         capacity=texts.capacity_label(row.seats, row.area_m2),
+        busy_label=texts.busy_labels()[info["busy"]],
         verified=format_date(row.last_verified_at, "long") if row.last_verified_at else None,
     )
 

@@ -51,6 +51,18 @@ def page_texts() -> dict[str, str]:
         "choose": _("Choose…"),
         "tilesFailed": _("The map background could not load. The list above still works."),
         "you": _("You are here"),
+        # A card says nothing when there is too little data (early on, most stations): no "unknown".
+        **{"busy_" + level: word for level, word in busy_labels().items() if level != "unknown"},
+    }
+
+
+def busy_labels() -> dict[str, str]:
+    """Return the rider's words for each busy-now level: a word, never a head-count."""
+    return {
+        "quiet": _("Quiet now"),
+        "busy": _("Busy now"),
+        "full": _("Full now"),
+        "unknown": _("No busy data yet"),
     }
 
 

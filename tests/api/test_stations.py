@@ -1,15 +1,18 @@
 """The stations API: nearest search, listing, one station, validation errors and the OpenAPI document."""
 
 import math
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import time_machine
 from geopy.distance import geodesic
 
 from stationfinder.api.schemas import NearestOut, StationListOut, StationOut
 from stationfinder.extensions import db
 from stationfinder.geo import coords
 from stationfinder.services import dataset
+from tests.busy_world import T0, arrive, give_history
 from tests.factories import StationFactory
 
 NEAREST = "/api/v1/stations/nearest"
@@ -132,7 +135,7 @@ BAD_NEAREST = [
     pytest.param("lat=-91&lon=105", id="lat too small"),
     pytest.param("lat=27&lon=180.5", id="lon out of range"),
     pytest.param("lat=27&lon=105&limit=0", id="limit 0"),
-    pytest.param("lat=27&lon=105&limit=51", id="limit 51"),
+    pytest.param("lat=27&lon=105&limit=201", id="limit 201"),
     pytest.param("lat=27&lon=105&limit=2.5", id="limit fraction"),
     pytest.param("lat=27&lon=105&limit=" + "9" * 5000, id="limit 5000 digits"),
     pytest.param("lat=27&lon=105&coord=WGS84", id="coord wrong case"),
@@ -235,7 +238,8 @@ def test_openapi_documents_the_stations_api(client):
     assert params["lat"]["required"] and params["lon"]["required"]
     assert params["lat"]["schema"]["minimum"] == -90 and params["lat"]["schema"]["maximum"] == 90
     assert params["coord"]["schema"]["enum"] == ["wgs84", "gcj02", "bd09"]
-    assert params["limit"]["schema"] == {"type": "integer", "default": 5, "minimum": 1, "maximum": 50}
+    assert params["limit"]["schema"] == {"type": "integer", "default": 5, "minimum": 1, "maximum": 200}
+    assert params["prefetch"]["schema"] == {"type": "boolean", "default": False}
     assert "drinking_water" in params["amenity"]["schema"]["items"]["enum"]
     ok = nearest["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok == {"$ref": "#/components/schemas/NearestOut"}
@@ -250,3 +254,80 @@ def test_nearest_answers_are_finite_json(client, guizhou):
     for lat, lon in ((90, 180), (-90, -180), (0, 0), (27.3, 105.29)):
         for s in client.get(NEAREST, query_string={"lat": lat, "lon": lon}).get_json()["stations"]:
             assert math.isfinite(s["distance_m"]) and -90 <= s["lat"] <= 90
+
+
+@pytest.fixture
+def rush(app):
+    """Lunch rush at T0 in 云岩: a full 4-seat station, a quiet one and a crowded new one; {name: id}."""
+    with app.app_context():
+        full = StationFactory(name="满了", seats=4, lat=26.580, lon=106.710)
+        quiet = StationFactory(name="空着", seats=None, lat=26.582, lon=106.710)
+        new = StationFactory(name="新站", seats=4, lat=26.584, lon=106.710)
+        shut = StationFactory(name="关了", seats=4, lat=26.586, lon=106.710)
+        dataset.bump()
+        db.session.commit()
+        for station in (full, quiet, shut):
+            give_history(station)
+        arrive(full, 6)
+        arrive(quiet, 1)
+        arrive(new, 6)  # six check-ins are all it ever had: too few to say
+        arrive(shut, 6)
+        shut.status = "closed"
+        dataset.bump()
+        db.session.commit()
+        return {s.name: s.id for s in (full, quiet, new, shut)}
+
+
+def test_every_station_says_how_busy_in_nearest_list_and_detail(client, rush):
+    levels = {"满了": "full", "空着": "quiet", "新站": "unknown", "关了": "unknown"}
+    with time_machine.travel(T0, tick=False):
+        body = client.get(NEAREST, query_string={"lat": 26.58, "lon": 106.71}).get_json()
+        assert NearestOut().validate(body) == {}
+        assert {s["name"]: s["busy"] for s in body["stations"]} == {
+            n: levels[n] for n in ("满了", "空着", "新站")
+        }
+        listing = client.get("/api/v1/stations?region=520103").get_json()
+        assert StationListOut().validate(listing) == {}
+        assert {s["name"]: s["busy"] for s in listing["stations"]} == levels
+        for name, station_id in rush.items():
+            one = client.get(f"/api/v1/stations/{station_id}").get_json()
+            assert StationOut().validate(one) == {} and one["busy"] == levels[name]
+    # Only documented fields, and none of them a head-count.
+    for station in [*body["stations"], *listing["stations"]]:
+        assert set(station) <= set(StationOut().fields)
+
+
+def test_a_full_station_is_no_longer_full_41_minutes_later(client, rush):
+    with time_machine.travel(T0, tick=False) as clock:
+        first = client.get(NEAREST, query_string={"lat": 26.58, "lon": 106.71, "limit": 1}).get_json()
+        assert first["stations"][0]["busy"] == "full"
+        clock.shift(timedelta(minutes=41))
+        later = client.get(NEAREST, query_string={"lat": 26.58, "lon": 106.71, "limit": 1}).get_json()
+        assert later["stations"][0]["id"] == rush["满了"] and later["stations"][0]["busy"] == "quiet"
+
+
+def test_busy_not_full_skips_the_full_stations(client, rush):
+    query = {"lat": 26.58, "lon": 106.71, "limit": 2}
+    with time_machine.travel(T0, tick=False):
+        plain = client.get(NEAREST, query_string=query).get_json()["stations"]
+        assert [s["name"] for s in plain] == ["满了", "空着"]
+        body = client.get(NEAREST, query_string={**query, "busy": "not_full"}).get_json()
+        assert NearestOut().validate(body) == {}
+        assert [(s["name"], s["busy"]) for s in body["stations"]] == [("空着", "quiet"), ("新站", "unknown")]
+        both = client.get(NEAREST, query_string={**query, "busy": "not_full", "open_now": "true"}).get_json()
+        assert [s["name"] for s in both["stations"]] == ["空着", "新站"]
+
+
+@pytest.mark.parametrize("value", ["full", "quiet", "NOT_FULL", "", "not_full,busy", "not%00full"])
+def test_any_other_busy_filter_is_a_400_problem(client, rush, value):
+    body = problem(client.get(NEAREST + "?lat=26.58&lon=106.71&busy=" + value), 400)
+    assert "busy" in body["errors"]
+
+
+def test_openapi_documents_busy(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    params = {p["name"]: p for p in spec["paths"]["/api/v1/stations/nearest"]["get"]["parameters"]}
+    assert params["busy"]["schema"]["enum"] == ["not_full"] and not params["busy"].get("required")
+    station = spec["components"]["schemas"]["StationOut"]
+    assert station["properties"]["busy"]["enum"] == ["quiet", "busy", "full", "unknown"]
+    assert "busy" in station["required"]

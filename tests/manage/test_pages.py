@@ -76,7 +76,8 @@ def test_edit_form_in_chinese_with_amenity_icons(app, client):
     assert re.search(r'value="air_conditioning" checked>\s*<span aria-hidden="true">❄️</span> 空调', body)
     assert re.search(r'value="drinking_water">\s*<span aria-hidden="true">🚰</span> 饮用水', body)
     assert 'id="position-map"' in body and "hidden" in body.split('id="position-map"')[1].split(">")[0]
-    assert "/static/js/manage_station.js" in body and "/static/js/map.js" in body
+    assert re.search(r"/static/js/manage_station\.[0-9a-f]{12}\.js", body)
+    assert re.search(r"/static/js/map\.[0-9a-f]{12}\.js", body)
 
 
 def test_save_through_the_form_without_javascript(app, client):

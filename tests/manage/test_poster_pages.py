@@ -67,7 +67,7 @@ def test_print_page_shows_everything_the_poster_needs(app, client, world):
         code = posters.display_code(poster.short_code)
     assert "station-gy" in html and url in html and code in html
     assert "微信或浏览器扫码签到" in html and "<svg" in html
-    assert "css/poster.css" in html
+    assert "/static/css/poster." in html  # hashed: poster.<hash>.css
 
 
 def test_downloads_have_the_right_types(client, world):

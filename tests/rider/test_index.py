@@ -23,7 +23,8 @@ def test_index_is_chinese_first_and_light(client):
     assert '<html lang="zh-CN">' in body
     assert "正在获取您的位置…" in body
     # One script for the page; Leaflet, coords.js and map.js load only after the list.
-    assert re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"", body) == ["/static/js/rider.js"]
+    (script,) = re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"", body)
+    assert re.fullmatch(r"/static/js/rider\.[0-9a-f]{12}\.js", script), script
     assert "leaflet.js" not in re.sub(r'data-leaflet-js="[^"]+"', "", body)
     # Content-Security-Policy forbids inline scripts: the only <script> without src holds JSON.
     inline = re.findall(r"<script(?![^>]*\ssrc=)([^>]*)>", body)

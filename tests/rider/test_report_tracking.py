@@ -69,7 +69,7 @@ def test_my_reports_page_is_drawn_by_the_browser_and_looks_codes_up(client):
     response = client.get("/r", headers=ZH)
     body = text(response)
     assert response.status_code == 200 and "我的反馈" in body and "data-my-reports" in body
-    assert "my_reports.js" in body and unlabelled(body) == []
+    assert "/static/js/my_reports." in body and unlabelled(body) == []
     wrong = client.get("/r", query_string={"code": "OIL0"}, headers=ZH)
     assert wrong.status_code == 404 and "反馈编号由 8 位字母和数字组成" in text(wrong)
 
@@ -78,7 +78,7 @@ def test_the_home_page_leads_to_snap_and_report_and_my_reports(client):
     body = text(client.get("/", headers=ZH))
     assert 'href="/report"' in body and "随手拍" in body
     assert 'href="/r"' in body and "我的反馈" in body
-    assert "report_list.js" in body
+    assert "/static/js/report_list." in body  # hashed: report_list.<hash>.js
 
 
 # Open problems on the station page and the list

@@ -23,6 +23,7 @@ from stationfinder.caching import WorkerCache
 from stationfinder.extensions import db
 from stationfinder.geo.sphere import SphereIndex
 from stationfinder.models import Station, StationStatus
+from stationfinder.services import busy
 from stationfinder.services.nearest.packed import Categories, PackedStrings
 from stationfinder.services.stations import lookup as stations
 
@@ -334,12 +335,19 @@ def nearest(
     limit: int = 5,
     amenities=(),
     open_now: bool = False,
+    not_full: bool = False,
     max_distance_m: float | None = None,
     now: datetime | None = None,
 ) -> list[dict]:
-    """Return the ``limit`` nearest not-closed stations to a WGS-84 position as API objects, nearest first."""
+    """Return the ``limit`` nearest not-closed stations to a WGS-84 position as API objects, nearest first.
+
+    Each carries its ``busy`` level; ``not_full`` leaves out the stations that are full now.
+    """
     index = get_index()
-    local = (now or datetime.now(UTC)).astimezone(stations.local_zone())
+    moment = now or datetime.now(UTC)
+    local = moment.astimezone(stations.local_zone())
+    # This worker's snapshot (read again every 30 s, never per request), laid over the index once.
+    levels = busy.current(moment).for_index(index)
     top, metres = index.search(
         lat,
         lon,
@@ -347,8 +355,13 @@ def nearest(
         mask=to_mask(amenities),
         local=local if open_now else None,
         max_distance_m=max_distance_m,
+        skip=levels.full if not_full else None,
     )
-    return index.answer(top, metres, local)
+    found = index.answer(top, metres, local)
+    # answer() gives each request its own top-level dicts, so adding a key shares nothing.
+    for station, code in zip(found, levels.codes[top].tolist(), strict=True):
+        station["busy"] = busy.LEVELS[code]
+    return found
 
 
 def nearest_open_m(

@@ -113,6 +113,13 @@ def open_state(status: str, opening_hours: str | None, local: datetime) -> dict:
     ``closes_at`` is the local wall-clock "HH:MM" (midnight as "24:00") at which an open station
     next closes, when that is within a day; ``closes_in_min`` is how many minutes away that is.
     """
+    return dict(_open_state(status, opening_hours, local.replace(second=0, microsecond=0)))
+
+
+# Hours have minute resolution, and a minute's answers are asked for again and again (five per
+# nearest search, over a few hundred distinct hours): remember them.
+@lru_cache(maxsize=4096)
+def _open_state(status: str, opening_hours: str | None, local: datetime) -> dict:
     state = {"open_now": False, "closes_at": None, "closes_in_min": None}
     if status != StationStatus.OPEN.value:
         return state
@@ -123,7 +130,7 @@ def open_state(status: str, opening_hours: str | None, local: datetime) -> dict:
     state["open_now"] = schedule.is_open(local)
     closes = schedule.closes_at(local) if state["open_now"] else None
     if closes is not None:
-        minutes = round((closes - local.replace(second=0, microsecond=0)).total_seconds() / 60)
+        minutes = round((closes - local).total_seconds() / 60)
         if minutes <= CLOSES_AT_HORIZON_MIN:
             midnight = closes.hour == 0 and closes.minute == 0
             state["closes_at"] = "24:00" if midnight else f"{closes.hour:02d}:{closes.minute:02d}"

@@ -10,7 +10,7 @@ from geopy.distance import geodesic
 
 from stationfinder.extensions import db
 from stationfinder.models import Station
-from stationfinder.services import dataset
+from stationfinder.services import busy, dataset
 from stationfinder.services.nearest import search as nearest
 from stationfinder.services.nearest.packed import PackedStrings
 from stationfinder.services.nearest.search import INDEX, StationIndex
@@ -218,6 +218,7 @@ def test_index_answer_matches_to_dict(ctx):
     )
     (found,) = nearest.nearest(27.30, 105.29, now=MONDAY_10_LOCAL)
     full = stations.to_dict(station, distance_m=found["distance_m"], now=MONDAY_10_LOCAL)
+    busy.annotate([full], now=MONDAY_10_LOCAL)
     # The search answers from memory without the station page's details (phone, capacity, verification).
     assert set(full) - set(found) == {"phone", "seats", "area_m2", "last_verified_at"}
     assert found == {key: full[key] for key in found}

@@ -1,0 +1,67 @@
+"""The anonymous read-only API answers without a session and without rate limiting.
+
+The nearest search is the request riders make most, on weak signals, and its answer comes from
+memory. Opening and re-signing the session cookie and resolving the limiter's limits were about half
+of what the app did around it (issue 15). The views marked here read no user, write nothing and
+have no limits (riders share carrier NAT addresses), so they skip both. Anything else, including
+the staff statistics API that accepts a logged-in session, keeps the full path.
+"""
+
+from flask import Flask, current_app, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+
+from stationfinder.extensions import limiter
+
+_MARK = "public_read"
+
+
+def public_read(view):
+    """Mark a view as anonymous and read-only: no session is opened and no limit applies."""
+    setattr(view, _MARK, True)
+    return view
+
+
+def is_public_read() -> bool:
+    """Return whether the current request goes to a view marked with :func:`public_read`."""
+    endpoint = request.endpoint
+    return endpoint is not None and getattr(current_app.view_functions.get(endpoint), _MARK, False)
+
+
+def _public_map(app: Flask) -> Map:
+    """Return a routing map of only the marked views' rules (built on first use, once per app)."""
+    found = app.extensions.get("public_reads")
+    if found is None:
+        rules = [
+            Rule(rule.rule, endpoint=rule.endpoint, methods=["GET"])
+            for rule in app.url_map.iter_rules()
+            if getattr(app.view_functions.get(rule.endpoint), _MARK, False)
+        ]
+        found = app.extensions["public_reads"] = Map(rules, strict_slashes=app.url_map.strict_slashes)
+    return found
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that public reads get the null session (no cookie work)."""
+
+    def open_session(self, app, request):
+        # Flask opens the session before it routes the request, so route it against the few public
+        # rules here: a match is a public read (HEAD is matched as GET).
+        try:
+            _public_map(app).bind_to_environ(request.environ).match()
+        except HTTPException:
+            return super().open_session(app, request)
+        return self.make_null_session(app)
+
+
+@limiter.request_filter
+def _public_reads_are_not_limited() -> bool:
+    return is_public_read()
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+
+
+__all__ = ["SessionInterface", "init_app", "is_public_read", "public_read"]
