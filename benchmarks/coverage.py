@@ -171,6 +171,8 @@ def child(database: list, region: str, token: str, repeat: int, preload: bool) -
     out["edited_stations"] = body["stations"]
     out["after_edit_ms"] = get()[0] * 1e3
     out["load"] = os.getloadavg()[0]
+    with app.app_context():
+        db.engine.dispose()  # a worker's exit closes its connections; in a test process, this does
     return out
 
 

@@ -2,6 +2,7 @@ import gc
 
 from flask import Flask
 
+import stationfinder
 from stationfinder import create_app
 from stationfinder.config import ConfigError
 
@@ -10,6 +11,8 @@ def test_config_defaults(monkeypatch, tmp_path):
     for key in ("DATABASE_URL", "SECRET_KEY", "APP_ENV", "TIMEZONE"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(tmp_path / "instance"))
+    # A served app freezes the process's heap (settle_memory): not the test process's.
+    monkeypatch.setattr(stationfinder, "settle_memory", lambda app: None)
     app = create_app()
     assert app.config["TIMEZONE"] == "Asia/Shanghai"
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")

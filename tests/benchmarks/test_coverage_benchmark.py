@@ -23,7 +23,11 @@ def test_points_lie_inside_the_region_and_name_their_county():
     assert (again[0] == lat).all()  # seeded: the same stations every run
 
 
-def test_worker_measures_cold_cached_and_a_station_edit(app_factory, database):
+def test_worker_measures_cold_cached_and_a_station_edit(app_factory, database, monkeypatch):
+    import stationfinder
+
+    # The child makes a served app (not a test app), which would freeze the test process's heap.
+    monkeypatch.setattr(stationfinder, "settle_memory", lambda app: None)
     app_factory()  # wipes the rows afterwards
     bench = _database(database)
     _, token = coverage.fill(bench, "520502", 40)
