@@ -125,20 +125,5 @@
       });
   }
 
-  function start() {
-    var el = document.getElementById("cov-map");
-    var source = document.getElementById("cov-map-data");
-    if (!el || !source || !window.SFMap) return;
-    var data = JSON.parse(source.textContent);
-    window.SFMap.load(el, {})
-      .then(function () {
-        draw(el, data);
-      })
-      .catch(function () {
-        el.textContent = el.dataset.tilesFailed || "";
-      });
-  }
-
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  if (window.SFMap) window.SFMap.drawFromPage("cov-map", "cov-map-data", draw);
 })();

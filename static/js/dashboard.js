@@ -54,20 +54,5 @@
     el.dataset.circles = String(points.length);
   }
 
-  function start() {
-    var el = document.getElementById("dash-map");
-    var source = document.getElementById("dash-map-data");
-    if (!el || !source || !window.SFMap) return;
-    var data = JSON.parse(source.textContent);
-    window.SFMap.load(el, {})
-      .then(function () {
-        draw(el, data);
-      })
-      .catch(function () {
-        el.textContent = el.dataset.tilesFailed || "";
-      });
-  }
-
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  if (window.SFMap) window.SFMap.drawFromPage("dash-map", "dash-map-data", draw);
 })();

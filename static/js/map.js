@@ -11,6 +11,7 @@
  *     m.onPick(function (lat, lon) { ... });   // WGS-84 of a tap, for pickers
  *   });
  *   SFMap.of(el)  // the handle made for el (tests and other scripts on the page)
+ *   SFMap.drawFromPage("cov-map", "cov-map-data", draw)  // a staff map drawn from the page's JSON
  */
 (function () {
   "use strict";
@@ -234,9 +235,31 @@
     return null;
   }
 
+  /* Draw a map whose data is the JSON in #dataId on the container #mapId, once the document is
+   * ready and Leaflet loaded: draw(el, data). When Leaflet cannot load, the container says so
+   * (its data-tiles-failed text). For the staff pages' maps. */
+  function drawFromPage(mapId, dataId, draw) {
+    function start() {
+      var el = document.getElementById(mapId);
+      var source = document.getElementById(dataId);
+      if (!el || !source) return;
+      var data = JSON.parse(source.textContent);
+      load(el, {})
+        .then(function () {
+          draw(el, data);
+        })
+        .catch(function () {
+          el.textContent = el.dataset.tilesFailed || "";
+        });
+    }
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+    else start();
+  }
+
   window.SFMap = {
     load: load,
     create: create,
+    drawFromPage: drawFromPage,
     of: of,
     settings: settings,
     toTiles: function (el, lat, lon) {
