@@ -27,6 +27,10 @@ PHONE = {
 }
 
 
+# A district office's laptop, for the staff pages.
+LAPTOP = {"viewport": {"width": 1366, "height": 850}, "device_scale_factor": 1}
+
+
 # A cheap phone on a shared test machine is slow: wait longer than Playwright's 5 s before failing.
 expect.set_options(timeout=10_000)
 
@@ -51,8 +55,8 @@ def live_server(app):
 class Phone:
     """A browser context set up like a rider's phone, recording what went wrong on its pages."""
 
-    def __init__(self, browser, base_url: str, *, position=None, locale="zh-CN"):
-        options = dict(PHONE, locale=locale, base_url=base_url)
+    def __init__(self, browser, base_url: str, *, position=None, locale="zh-CN", device=PHONE):
+        options = dict(device, locale=locale, base_url=base_url)
         if position is not None:
             options["geolocation"] = {"latitude": position[0], "longitude": position[1], "accuracy": 20}
             options["permissions"] = ["geolocation"]
@@ -84,6 +88,15 @@ class Phone:
         page.goto(path)
         return page
 
+    def sign_in(self, username: str, password: str, then: str):
+        """Log in through the login form, then open ``then``; return the page."""
+        page = self.open("/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.goto(then)
+        return page
+
     def close(self):
         """Let every page finish loading (the map's scripts load late), then close the context."""
         for page in self.context.pages:
@@ -96,8 +109,8 @@ def phone(browser, live_server):
     """Return a function making a Phone at a WGS-84 position (None: location refused)."""
     made: list[Phone] = []
 
-    def make(position=None, locale="zh-CN") -> Phone:
-        p = Phone(browser, live_server, position=position, locale=locale)
+    def make(position=None, locale="zh-CN", device=PHONE) -> Phone:
+        p = Phone(browser, live_server, position=position, locale=locale, device=device)
         made.append(p)
         return p
 
