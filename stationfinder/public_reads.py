@@ -10,7 +10,7 @@ the staff statistics API that accepts a logged-in session, keeps the full path.
 from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, MapAdapter, Rule
 
 from stationfinder.extensions import limiter
 
@@ -29,8 +29,12 @@ def is_public_read() -> bool:
     return endpoint is not None and getattr(current_app.view_functions.get(endpoint), _MARK, False)
 
 
-def _public_map(app: Flask) -> Map:
-    """Return a routing map of only the marked views' rules (built on first use, once per app)."""
+def _public_rules(app: Flask) -> MapAdapter:
+    """Return a matcher of only the marked views' rules (built on first use, once per app).
+
+    It is bound once, to no host: the app routes by path alone, and binding per request (reading the
+    host, scheme and script name from the environ) cost more than the match itself.
+    """
     found = app.extensions.get("public_reads")
     if found is None:
         rules = [
@@ -38,7 +42,8 @@ def _public_map(app: Flask) -> Map:
             for rule in app.url_map.iter_rules()
             if getattr(app.view_functions.get(rule.endpoint), _MARK, False)
         ]
-        found = app.extensions["public_reads"] = Map(rules, strict_slashes=app.url_map.strict_slashes)
+        public = Map(rules, strict_slashes=app.url_map.strict_slashes)
+        found = app.extensions["public_reads"] = public.bind("public-reads")
     return found
 
 
@@ -49,7 +54,7 @@ class SessionInterface(SecureCookieSessionInterface):
         # Flask opens the session before it routes the request, so route it against the few public
         # rules here: a match is a public read (HEAD is matched as GET).
         try:
-            _public_map(app).bind_to_environ(request.environ).match()
+            _public_rules(app).match(request.path, method=request.method)
         except HTTPException:
             return super().open_session(app, request)
         return self.make_null_session(app)

@@ -42,22 +42,26 @@ def content_security_policy(tile_url: str) -> str:
 
 def init_app(app: Flask) -> None:
     """Attach the security headers."""
-    csp = content_security_policy(app.config["MAP_TILE_URL"])
-    production = app.config["APP_ENV"] == "production"
+    defaults = [
+        ("Content-Security-Policy", content_security_policy(app.config["MAP_TILE_URL"])),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        # Check-in URLs carry poster tokens: never leak them to map sites.
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "geolocation=(self), camera=(), microphone=()"),
+    ]
+    if app.config["APP_ENV"] == "production":
+        defaults.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    # Staff pages show one user's figures, poster tokens and forms: a shared proxy or the back button
+    # of a shared computer must not keep them (the statistics API says the same).
+    staff = [*defaults, ("Cache-Control", "private, no-store")]
 
     @app.after_request
     def _headers(response):
+        # A view may have set its own (a stricter CSP, a cache policy): add only the missing ones.
+        # One pass over the response's headers, since this runs on every answer.
         h = response.headers
-        h.setdefault("Content-Security-Policy", csp)
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "DENY")
-        # Check-in URLs carry poster tokens: never leak them to map sites.
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
-        if request.blueprint in STAFF_BLUEPRINTS:
-            # They show one user's figures, poster tokens and forms: a shared proxy or the back button
-            # of a shared computer must not keep them (the statistics API says the same).
-            h.setdefault("Cache-Control", "private, no-store")
-        if production:
-            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        present = {key.lower() for key, _ in h}
+        wanted = staff if request.blueprint in STAFF_BLUEPRINTS else defaults
+        h.extend([(key, value) for key, value in wanted if key.lower() not in present])
         return response

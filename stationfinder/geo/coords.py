@@ -8,6 +8,8 @@ eviltransform draws it) neither offset applies: all three systems coincide.
 
 import math
 
+import numpy as np
+
 SYSTEMS = ("wgs84", "gcj02", "bd09")
 
 # Krasovsky 1940 ellipsoid, which the GCJ-02 algorithm is defined on.
@@ -25,30 +27,33 @@ def out_of_china(lat: float, lon: float) -> bool:
     return not (72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271)
 
 
-def _transform(x: float, y: float) -> tuple[float, float]:
-    """Return the GCJ-02 offsets (metres-ish) for lon/lat relative to (105, 35)."""
+def _transform(x, y, m=math):
+    """Return the GCJ-02 offsets (metres-ish) for lon/lat relative to (105, 35).
+
+    ``m`` is the math module to use: ``math`` for one position, ``numpy`` for arrays of them.
+    """
     xy = x * y
-    abs_x = math.sqrt(abs(x))
+    abs_x = m.sqrt(abs(x))
     x_pi = x * math.pi
     y_pi = y * math.pi
-    d = 20.0 * math.sin(6.0 * x_pi) + 20.0 * math.sin(2.0 * x_pi)
-    dlat = d + 20.0 * math.sin(y_pi) + 40.0 * math.sin(y_pi / 3.0)
-    dlon = d + 20.0 * math.sin(x_pi) + 40.0 * math.sin(x_pi / 3.0)
-    dlat += 160.0 * math.sin(y_pi / 12.0) + 320.0 * math.sin(y_pi / 30.0)
-    dlon += 150.0 * math.sin(x_pi / 12.0) + 300.0 * math.sin(x_pi / 30.0)
+    d = 20.0 * m.sin(6.0 * x_pi) + 20.0 * m.sin(2.0 * x_pi)
+    dlat = d + 20.0 * m.sin(y_pi) + 40.0 * m.sin(y_pi / 3.0)
+    dlon = d + 20.0 * m.sin(x_pi) + 40.0 * m.sin(x_pi / 3.0)
+    dlat += 160.0 * m.sin(y_pi / 12.0) + 320.0 * m.sin(y_pi / 30.0)
+    dlon += 150.0 * m.sin(x_pi / 12.0) + 300.0 * m.sin(x_pi / 30.0)
     dlat = dlat * 2.0 / 3.0 - 100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * xy + 0.2 * abs_x
     dlon = dlon * 2.0 / 3.0 + 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * xy + 0.1 * abs_x
     return dlat, dlon
 
 
-def _gcj_delta(lat: float, lon: float) -> tuple[float, float]:
-    """Return the GCJ-02 offset in degrees at a WGS-84 position."""
-    dlat, dlon = _transform(lon - 105.0, lat - 35.0)
+def _gcj_delta(lat, lon, m=math):
+    """Return the GCJ-02 offset in degrees at a WGS-84 position (``m``: as for ``_transform``)."""
+    dlat, dlon = _transform(lon - 105.0, lat - 35.0, m)
     rad_lat = lat / 180.0 * math.pi
-    magic = 1.0 - _EE * math.sin(rad_lat) ** 2
-    sqrt_magic = math.sqrt(magic)
+    magic = 1.0 - _EE * m.sin(rad_lat) ** 2
+    sqrt_magic = m.sqrt(magic)
     dlat = (dlat * 180.0) / ((_A * (1.0 - _EE)) / (magic * sqrt_magic) * math.pi)
-    dlon = (dlon * 180.0) / (_A / sqrt_magic * math.cos(rad_lat) * math.pi)
+    dlon = (dlon * 180.0) / (_A / sqrt_magic * m.cos(rad_lat) * math.pi)
     return dlat, dlon
 
 
@@ -58,6 +63,14 @@ def wgs84_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
         return lat, lon
     dlat, dlon = _gcj_delta(lat, lon)
     return lat + dlat, lon + dlon
+
+
+def wgs84_to_gcj02_many(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Convert arrays of WGS-84 positions to GCJ-02 at once (as ``wgs84_to_gcj02`` does each one)."""
+    lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+    dlat, dlon = _gcj_delta(lat, lon, np)
+    inside = (lon >= 72.004) & (lon <= 137.8347) & (lat >= 0.8293) & (lat <= 55.8271)
+    return np.where(inside, lat + dlat, lat), np.where(inside, lon + dlon, lon)
 
 
 def gcj02_to_bd09(lat: float, lon: float) -> tuple[float, float]:

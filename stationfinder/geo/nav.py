@@ -30,10 +30,12 @@ APPLE_MAPS = "https://maps.apple.com/"
 AMAP_SRC = "stationfinder"
 BAIDU_SRC = "webapp.stationfinder"
 
-# Each byte's form in a query value: unreserved characters as they are, the rest as %XX (as quote() does).
-_PCT = tuple(
-    chr(b) if chr(b) in "-._~" or chr(b).isascii() and chr(b).isalnum() else f"%{b:02X}" for b in range(256)
-)
+# Each byte's form in a query value: unreserved characters as they are, the rest as %XX (as quote()
+# does), as a str.translate table over the UTF-8 bytes read as Latin-1 (one character per byte).
+_PCT = {
+    b: chr(b) if chr(b) in "-._~" or chr(b).isascii() and chr(b).isalnum() else f"%{b:02X}"
+    for b in range(256)
+}
 # Amap splits "lon,lat,name" at commas and Baidu "latlng:…|name:…" at bars: a name must not cut them.
 _AMAP_NAME = str.maketrans({",": "，"})
 _BAIDU_NAME = str.maketrans({"|": "｜"})
@@ -42,7 +44,7 @@ _BAIDU_NAME = str.maketrans({"|": "｜"})
 @lru_cache(maxsize=8192)
 def _q(text: str) -> str:
     """Percent-encode a query value (cached: the same station names come back again and again)."""
-    return "".join(map(_PCT.__getitem__, (text or "").encode()))
+    return (text or "").encode().decode("latin-1").translate(_PCT)
 
 
 def _fmt(value: float, digits: int = 7) -> str:
@@ -54,54 +56,37 @@ def _fmt(value: float, digits: int = 7) -> str:
 # literal: the apps split on them before decoding, and their documentation writes them so.
 
 
-def amap_route(lat: float, lon: float, name: str, gcj: tuple[float, float] | None = None) -> str:
-    """Return an Amap riding route to a WGS-84 position (``gcj``: its GCJ-02 form, when known)."""
-    # Six decimals (about 10 cm): Amap documents no more for positions in its web route pages.
+def nav_links(
+    lat: float, lon: float, name: str, address: str = "", gcj: tuple[float, float] | None = None
+) -> dict[str, str]:
+    """Return route links {"amap", "baidu", "apple"} and pin fallbacks {"amap_marker", "baidu_marker"}.
+
+    ``gcj`` is the position in GCJ-02 when the caller already has it. Every number and name is
+    formatted once for all five links: the nearest search builds them for each station it answers.
+    """
     g_lat, g_lon = gcj or wgs84_to_gcj02(lat, lon)
-    return (
-        f"{AMAP_ROUTE}?to={_fmt(g_lon, 6)},{_fmt(g_lat, 6)},{_q(name.translate(_AMAP_NAME))}"
-        f"&mode=ride&coordinate=gaode&callnative=1&src={AMAP_SRC}"
-    )
-
-
-def baidu_route(lat: float, lon: float, name: str) -> str:
-    """Return a Baidu Maps riding route to a WGS-84 position (Baidu converts it: coord_type=wgs84)."""
-    return (
-        f"{BAIDU_ROUTE}?destination=latlng:{_fmt(lat)},{_fmt(lon)}|name:{_q(name.translate(_BAIDU_NAME))}"
-        f"&mode=riding&coord_type=wgs84&output=html&src={BAIDU_SRC}"
-    )
-
-
-def apple_route(lat: float, lon: float, gcj: tuple[float, float] | None = None) -> str:
-    """Return Apple Maps directions to a WGS-84 position (shifted to GCJ-02 inside China: ``gcj``)."""
-    a_lat, a_lon = gcj or wgs84_to_gcj02(lat, lon)
-    return f"{APPLE_MAPS}?daddr={_fmt(a_lat)},{_fmt(a_lon)}&dirflg=w"
-
-
-def amap_marker(lat: float, lon: float, name: str) -> str:
-    """Return an Amap pin; Amap converts the WGS-84 position itself (coordinate=wgs84)."""
-    return (
-        f"{AMAP_MARKER}?position={_fmt(lon)},{_fmt(lat)}&name={_q(name)}"
-        f"&src={AMAP_SRC}&coordinate=wgs84&callnative=1"
-    )
-
-
-def baidu_marker(lat: float, lon: float, name: str, address: str = "") -> str:
-    """Return a Baidu Maps pin; Baidu converts the WGS-84 position itself (coord_type=wgs84)."""
-    return (
-        f"{BAIDU_MARKER}?location={_fmt(lat)},{_fmt(lon)}&title={_q(name)}&content={_q(address or name)}"
-        f"&output=html&coord_type=wgs84&src={BAIDU_SRC}"
-    )
-
-
-def nav_links(lat: float, lon: float, name: str, address: str = "") -> dict[str, str]:
-    """Return route links {"amap", "baidu", "apple"} and pin fallbacks {"amap_marker", "baidu_marker"}."""
-    # Shifting to GCJ-02 is most of a link's cost, and two of them need it: shift once.
-    gcj = wgs84_to_gcj02(lat, lon)
+    w_lat, w_lon = _fmt(lat), _fmt(lon)
+    q_name = _q(name)
+    # Amap's route (riding) and Apple's map take GCJ-02; Amap documents six decimals (about 10 cm).
+    amap_name = _q(name.translate(_AMAP_NAME)) if "," in name else q_name
+    baidu_name = _q(name.translate(_BAIDU_NAME)) if "|" in name else q_name
+    content = _q(address) if address else q_name
     return {
-        "amap": amap_route(lat, lon, name, gcj),
-        "amap_marker": amap_marker(lat, lon, name),
-        "apple": apple_route(lat, lon, gcj),
-        "baidu": baidu_route(lat, lon, name),
-        "baidu_marker": baidu_marker(lat, lon, name, address),
+        "amap": (
+            f"{AMAP_ROUTE}?to={_fmt(g_lon, 6)},{_fmt(g_lat, 6)},{amap_name}"
+            f"&mode=ride&coordinate=gaode&callnative=1&src={AMAP_SRC}"
+        ),
+        # The pins convert WGS-84 themselves (coordinate=wgs84, coord_type=wgs84).
+        "amap_marker": (
+            f"{AMAP_MARKER}?position={w_lon},{w_lat}&name={q_name}&src={AMAP_SRC}&coordinate=wgs84&callnative=1"
+        ),
+        "apple": f"{APPLE_MAPS}?daddr={_fmt(g_lat)},{_fmt(g_lon)}&dirflg=w",
+        "baidu": (
+            f"{BAIDU_ROUTE}?destination=latlng:{w_lat},{w_lon}|name:{baidu_name}"
+            f"&mode=riding&coord_type=wgs84&output=html&src={BAIDU_SRC}"
+        ),
+        "baidu_marker": (
+            f"{BAIDU_MARKER}?location={w_lat},{w_lon}&title={q_name}&content={content}"
+            f"&output=html&coord_type=wgs84&src={BAIDU_SRC}"
+        ),
     }

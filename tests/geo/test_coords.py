@@ -1,5 +1,6 @@
 """Coordinate conversion against published vectors, and exact round trips."""
 
+import numpy as np
 import pytest
 from geopy.distance import geodesic
 from hypothesis import given, settings
@@ -128,3 +129,20 @@ def test_unknown_system_is_a_value_error(system):
         coords.to_wgs84(26.58, 106.71, system)
     with pytest.raises(ValueError, match="unknown coordinate system"):
         coords.from_wgs84(26.58, 106.71, system)
+
+
+def test_many_at_once_equals_one_by_one_inside_outside_and_on_the_border():
+    # The search index shifts every station at once; its route links must match the one-by-one path.
+    rng = np.random.default_rng(7)
+    lat = np.concatenate([rng.uniform(-5.0, 60.0, 5000), [0.8293, 55.8271, 30.0, 30.0, 0.8292]])
+    lon = np.concatenate([rng.uniform(65.0, 145.0, 5000), [100.0, 100.0, 72.004, 137.8347, 100.0]])
+    many_lat, many_lon = coords.wgs84_to_gcj02_many(lat, lon)
+    one_by_one = np.array(
+        [coords.wgs84_to_gcj02(a, b) for a, b in zip(lat.tolist(), lon.tolist(), strict=True)]
+    )
+    # numpy's sine may differ from libm's in the last bit on some CPUs: 1e-12 degrees is 0.1 µm.
+    np.testing.assert_allclose(many_lat, one_by_one[:, 0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(many_lon, one_by_one[:, 1], rtol=0, atol=1e-12)
+    # Both sides of the box were drawn, so the check covers shifted and unshifted positions.
+    outside = [coords.out_of_china(a, b) for a, b in zip(lat.tolist(), lon.tolist(), strict=True)]
+    assert any(outside) and not all(outside)

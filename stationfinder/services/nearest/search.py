@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from stationfinder.amenities import to_mask
 from stationfinder.caching import WorkerCache
 from stationfinder.extensions import db
+from stationfinder.geo.coords import wgs84_to_gcj02_many
 from stationfinder.geo.sphere import SphereIndex
 from stationfinder.models import Station, StationStatus
 from stationfinder.services import busy
@@ -87,6 +88,9 @@ class StationIndex:
     masks: np.ndarray
     is_open_status: np.ndarray
     is_demo: np.ndarray
+    # GCJ-02 positions, shifted once for all: the route links of Amap and Apple need them.
+    gcj_lat: np.ndarray
+    gcj_lon: np.ndarray
     refs: PackedStrings
     names: PackedStrings
     addresses: PackedStrings
@@ -156,8 +160,11 @@ class StationIndex:
             if _OPEN in statuses.values
             else np.zeros(len(statuses), dtype=bool)
         )
+        gcj_lat, gcj_lon = wgs84_to_gcj02_many(columns["lat"], columns["lon"])
         index = cls(
             **columns,
+            gcj_lat=gcj_lat,
+            gcj_lon=gcj_lon,
             is_open_status=is_open_status,
             **packed,
             **frozen,
@@ -278,6 +285,7 @@ class StationIndex:
             self.addresses.take(rows),
             self.lat[ix].tolist(),
             self.lon[ix].tolist(),
+            zip(self.gcj_lat[ix].tolist(), self.gcj_lon[ix].tolist(), strict=True),
             self.masks[ix].tolist(),
             self.hours.take(ix),
             self.regions.take(ix),
@@ -288,12 +296,13 @@ class StationIndex:
         )
         return [
             stations.shape(
-                id=station_id,
+                id=sid,
                 ref=ref or None,
                 name=name,
-                address=address,
+                address=addr,
                 lat=lat,
                 lon=lon,
+                gcj=gcj,
                 amenity_mask=mask,
                 opening_hours=hours,
                 region_code=region,
@@ -302,13 +311,14 @@ class StationIndex:
                 is_demo=demo,
                 open_now=False,
             )
-            for station_id, ref, name, address, lat, lon, mask, hours, region, status, access, demo in columns
+            for sid, ref, name, addr, lat, lon, gcj, mask, hours, region, status, access, demo in columns
         ]
 
     @property
     def nbytes(self) -> int:
         """Return the approximate memory the columns and the tree hold."""
-        arrays = (self.ids, self.lat, self.lon, self.masks, self.is_open_status, self.is_demo)
+        arrays = (self.ids, self.lat, self.lon, self.gcj_lat, self.gcj_lon, self.masks)
+        arrays += (self.is_open_status, self.is_demo)
         total = sum(a.nbytes for a in arrays)
         total += sum(p.nbytes for p in (self.refs, self.names, self.addresses))
         total += sum(c.codes.nbytes for c in (self.hours, self.regions, self.statuses, self.access))

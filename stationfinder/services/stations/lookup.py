@@ -169,8 +169,12 @@ def shape(
     distance_m: float | None = None,
     closes_at: str | None = None,
     closes_in_min: int | None = None,
+    gcj: tuple[float, float] | None = None,
 ) -> dict:
-    """Return the API's station object from plain fields (shared by the ORM path and the search index)."""
+    """Return the API's station object from plain fields (shared by the ORM path and the search index).
+
+    ``gcj``: the position in GCJ-02, when the caller has it already (the route links need it).
+    """
     # Keys in sorted order: the JSON encoder sorts them, and sorting sorted keys is nearly free.
     return {
         "access": access,
@@ -184,7 +188,7 @@ def shape(
         "lat": lat,
         "lon": lon,
         "name": name,
-        "nav": nav_links(lat, lon, name, address),
+        "nav": nav_links(lat, lon, name, address, gcj),
         "open_now": open_now,
         "opening_hours": opening_hours,
         "ref": ref,
