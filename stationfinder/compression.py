@@ -1,7 +1,7 @@
 """Brotli or gzip for text answers, unless a proxy in front compresses them (COMPRESS_RESPONSES=false).
 
 flask-compress does the work; its own hook stays unregistered (COMPRESS_REGISTER=false) so that
-this one can leave out the staff pages. Static files are compressed in static_files, once.
+this one can leave out the staff pages. Static and vendored files are compressed in static_files, once.
 """
 
 from flask import Flask, request

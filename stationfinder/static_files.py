@@ -1,4 +1,4 @@
-"""Static files under content-hashed names: cached by browsers for a year, compressed once per process.
+"""Static files under content-hashed names, and vendored ones: kept a year, compressed once per process.
 
 ``url_for("static", filename="js/rider.js")`` gives ``/static/js/rider.<hash>.js``, the hash being
 that of the file's bytes: a changed file gets a new address, so an address may be cached for good,
@@ -140,9 +140,31 @@ def _body(path: str, digest: str, coding: str | None) -> bytes:
     return data
 
 
-def _send(name: str, entry: Entry, *, immutable: bool):
-    path = os.path.join(_digests().folder, name)
-    mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+def file_entry(path: str) -> Entry:
+    """Return the entry of a file outside the static folder (a vendored one), hashed once per version."""
+    st = os.stat(path)
+    return _entry_at(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=64)
+def _entry_at(path: str, _mtime_ns: int, _size: int) -> Entry:
+    return _read_entry(path)
+
+
+def _mimetype(path: str) -> str:
+    # Source maps are JSON, which the mimetypes table does not say.
+    return mimetypes.guess_type(path)[0] or (
+        "application/json" if path.endswith(".map") else "application/octet-stream"
+    )
+
+
+def send(path: str, entry: Entry, *, immutable: bool):
+    """Serve a file with its content hash as ETag, text compressed once per process (brotli or gzip).
+
+    ``immutable``: its address names this content (a hash or a package version), so it may be kept a
+    year; otherwise it is revalidated on every use.
+    """
+    mimetype = _mimetype(path)
     in_memory = mimetype in COMPRESSIBLE and entry.size <= MAX_IN_MEMORY
     if in_memory:
         coding = _coding(entry.size)
@@ -169,16 +191,17 @@ def _send(name: str, entry: Entry, *, immutable: bool):
 def send_static(filename: str):
     """Serve a static file by its hashed name (cached for good) or its plain name (revalidated)."""
     fresh = current_app.debug
+    folder = _digests().folder
     entry = _digests().get(filename, fresh=fresh)
     if entry is not None:
-        return _send(filename, entry, immutable=False)
+        return send(os.path.join(folder, filename), entry, immutable=False)
     split = split_hashed(filename)
     if split is not None:
         name, digest = split
         entry = _digests().get(name, fresh=fresh)
         # A wrong hash is an old or a made-up address: today's bytes must not be cached under it.
         if entry is not None and entry.digest == digest:
-            return _send(name, entry, immutable=True)
+            return send(os.path.join(folder, name), entry, immutable=True)
     abort(404)
 
 
