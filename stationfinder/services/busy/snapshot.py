@@ -1,8 +1,10 @@
 """Each worker's busy-now snapshot: a level per station with enough data, at most 30 seconds old.
 
-A request never queries for it: the first request after the snapshot turns 30 s old refreshes it
-(the others keep answering from the previous one meanwhile), so a worker refreshes it at most twice
-a minute, two reads each, however many riders search. The snapshot keeps only stations with enough
+A request never queries for it. A served worker's keeper thread renews it 5 s before it turns 30 s
+old, so a worker reads about twice a minute, two reads each, however many riders search, and no
+rider waits for those reads (at national scale on PostgreSQL they took up to a second). Without a
+keeper (test apps), or if it falls behind, the first request to find the snapshot 30 s old renews it
+while the others keep answering from the previous one. The snapshot keeps only stations with enough
 data, as sorted ids and one int8 level each; any other station is ``unknown``.
 
 One way in every configuration: a Redis copy shared by the workers (``REDIS_URL``) would save each
@@ -20,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 
 from stationfinder.caching import WorkerCache
 from stationfinder.extensions import db
@@ -40,6 +42,11 @@ from stationfinder.services.stations.lookup import local_zone
 
 REFRESH_SECONDS = 30.0
 _REFRESH = timedelta(seconds=REFRESH_SECONDS)
+# The keeper renews the snapshot this much before it expires (more than the reads take), looking at
+# its age every KEEPER_TICK_SECONDS.
+RENEW_AHEAD_SECONDS = 5.0
+_RENEW_AT = timedelta(seconds=REFRESH_SECONDS - RENEW_AHEAD_SECONDS)
+KEEPER_TICK_SECONDS = 1.0
 _NO_TIME = timedelta(0)
 # Never invalidated by the stations dataset version (refresh_seconds=None): the snapshot ages by the
 # clock instead, and each refresh reads the seats afresh.
@@ -126,6 +133,8 @@ class _Board:
         self.snapshot: Snapshot | None = None
         self.earlier: _Earlier | None = None
         self._lock = threading.Lock()
+        self.keeper: threading.Thread | None = None
+        self.stop = threading.Event()
 
     def current(self, now: datetime) -> Snapshot:
         """Return a snapshot fresh at ``now``, or the previous one while another thread refreshes it."""
@@ -141,6 +150,26 @@ class _Board:
             return snapshot
         finally:
             self._lock.release()
+
+    def renew(self, now: datetime) -> None:
+        """Take a new snapshot when the current one is near its end (the keeper's step)."""
+        snapshot = self.snapshot
+        if snapshot is not None and _NO_TIME <= now - snapshot.at < _RENEW_AT:
+            return
+        # A request renewing it already is as good.
+        if self._lock.acquire(blocking=False):
+            try:
+                self.snapshot = self._take(now)
+            finally:
+                self._lock.release()
+
+    def start_keeper(self, app: Flask) -> None:
+        """Start this worker's keeper thread (once)."""
+        with self._lock:
+            if self.keeper is not None:
+                return
+            self.keeper = threading.Thread(target=_keep, args=(app, self), name="busy-now", daemon=True)
+        self.keeper.start()
 
     def _take(self, now: datetime) -> Snapshot:
         try:
@@ -167,6 +196,16 @@ class _Board:
         return build(now, earlier, (today_ids, today_counts), (present_ids, present, seats))
 
 
+def _keep(app: Flask, board: _Board) -> None:
+    while not board.stop.wait(KEEPER_TICK_SECONDS):
+        try:
+            with app.app_context():
+                board.renew(utcnow())
+        except Exception:
+            # The keeper only saves riders a wait: requests renew the snapshot themselves meanwhile.
+            log.exception("the busy-now keeper failed to renew the snapshot; it tries again")
+
+
 def build(now: datetime, earlier: _Earlier, today: tuple, present: tuple) -> Snapshot:
     """Return the snapshot of 30 days' check-ins (the earlier days and today) and the riders present."""
     ids = np.concatenate([earlier.ids, today[0]])
@@ -182,9 +221,19 @@ def build(now: datetime, earlier: _Earlier, today: tuple, present: tuple) -> Sna
     return Snapshot(now, known, codes)
 
 
+def board() -> _Board:
+    """Return this app's board: its snapshot, and its keeper once a served app has asked."""
+    return CACHE.get("board", _Board)
+
+
 def current(now: datetime | None = None) -> Snapshot:
     """Return this worker's snapshot, refreshed first when it is 30 s old."""
-    return CACHE.get("board", _Board).current(now or utcnow())
+    found = board()
+    # Test apps have no keeper: their clocks are frozen and moved by hand, and a renewal between a
+    # move and the check-ins that follow it would answer from before them.
+    if found.keeper is None and not current_app.testing:
+        found.start_keeper(current_app._get_current_object())
+    return found.current(now or utcnow())
 
 
 def annotate(stations: list[dict], now: datetime | None = None) -> list[dict]:
@@ -195,4 +244,4 @@ def annotate(stations: list[dict], now: datetime | None = None) -> list[dict]:
     return stations
 
 
-__all__ = ["CACHE", "REFRESH_SECONDS", "RowLevels", "Snapshot", "annotate", "build", "current"]
+__all__ = ["CACHE", "REFRESH_SECONDS", "RowLevels", "Snapshot", "annotate", "board", "build", "current"]

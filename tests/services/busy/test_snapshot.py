@@ -9,9 +9,9 @@ import time_machine
 
 from stationfinder import units
 from stationfinder.extensions import db
-from stationfinder.models import Checkin
+from stationfinder.models import Checkin, utcnow
 from stationfinder.services import busy, checkins
-from stationfinder.services.busy import counting
+from stationfinder.services.busy import counting, snapshot
 from stationfinder.services.busy.levels import MIN_CHECKINS
 from stationfinder.services.nearest import search as nearest
 from tests.busy_world import T0, arrive, give_history, token_of
@@ -230,3 +230,50 @@ def test_a_failed_read_answers_unknown_until_the_next_try(ctx, clock, monkeypatc
     assert level(station) == "unknown"  # not retried on every request
     clock.shift(timedelta(seconds=30))
     assert level(station) == "full"
+
+
+def test_a_served_worker_renews_the_snapshot_before_any_request_finds_it_old(app_factory, monkeypatch):
+    import stationfinder
+
+    # A served app (not a test app) starts the keeper; it would also freeze the test process's heap.
+    monkeypatch.setattr(stationfinder, "settle_memory", lambda app: None)
+    # Renew at every look, and look often: the test must not wait 25 s of real time.
+    monkeypatch.setattr(snapshot, "_RENEW_AT", timedelta(0))
+    monkeypatch.setattr(snapshot, "KEEPER_TICK_SECONDS", 0.02)
+    app = app_factory(TESTING=False)
+    with app.app_context():
+        station = StationFactory(seats=4)
+        give_history(station, now=utcnow())
+        first = busy.current()
+        board = snapshot.board()
+        try:
+            assert board.keeper is not None and board.keeper.is_alive()
+            assert first.level(station.id, "open") == "quiet"
+            arrive(station, 6, now=utcnow())
+            # Nothing asks for a level meanwhile: only the keeper can notice the riders.
+            for _ in range(500):
+                latest = board.snapshot
+                if latest is not first and latest.level(station.id, "open") == "full":
+                    break
+                board.stop.wait(0.02)
+            assert board.snapshot.level(station.id, "open") == "full"
+        finally:
+            board.stop.set()
+            board.keeper.join(10)
+        assert not board.keeper.is_alive()
+
+
+def test_the_keeper_leaves_a_young_snapshot_alone_and_renews_an_old_one(ctx, clock):
+    station = StationFactory(seats=4)
+    give_history(station)
+    board = snapshot.board()
+    young = busy.current()
+    arrive(station, 6)
+    board.renew(T0 + timedelta(seconds=24))
+    assert board.snapshot is young
+    board.renew(T0 + timedelta(seconds=25))
+    assert board.snapshot is not young
+    assert board.snapshot.at == T0 + timedelta(seconds=25)
+    assert board.snapshot.level(station.id, "open") == "full"
+    # A test app never starts a keeper: its clock is moved by hand.
+    assert board.keeper is None
