@@ -1,7 +1,8 @@
 // Check-in page helpers. The page works without this script; it only prevents double taps,
 // remembers the rider group, offers the optional location check and hides "undo" once it expires.
-// Offline (static/js/offline_store.js): it says what became of a tap the service worker queued,
-// sends queued taps when the signal is back, and fills in the check-in shell's station.
+// Offline (static/js/offline_store.js, loaded with load_script.js): it says what became of a tap
+// the service worker queued, sends queued taps when the signal is back, and fills in the check-in
+// shell's station.
 (function () {
   "use strict";
 
@@ -60,16 +61,6 @@
     window.setTimeout(function () { form.hidden = true; }, left);
   }
 
-  function loadScript(url) {
-    return new Promise(function (resolve, reject) {
-      var s = document.createElement("script");
-      s.src = url;
-      s.onload = resolve;
-      s.onerror = reject;
-      document.head.appendChild(s);
-    });
-  }
-
   function clock(ms) {
     var d = new Date(ms);
     return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
@@ -117,12 +108,13 @@
   }
 
   function setUpOffline(box) {
-    if (!window.Promise || !window.indexedDB) { return; }
+    // Without load_script.js the form helpers below still run.
+    if (!window.Promise || !window.indexedDB || !window.SFLoad) { return; }
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.register(box.getAttribute("data-sw")).catch(function () {});
     }
     var path = box.getAttribute("data-poster") || window.location.pathname;
-    loadScript(box.getAttribute("data-offline-store")).then(function () {
+    window.SFLoad.script(box.getAttribute("data-offline-store")).then(function () {
       var queue = window.SFStore;
       var show = function () { return showQueued(queue, box, path).catch(function () {}); };
       var flush = function () { return queue.sendQueued().then(show, show); };

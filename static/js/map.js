@@ -3,7 +3,8 @@
  * The container carries its settings as data-* attributes (templates/macros/map.html renders them):
  * data-tile-url, data-tile-crs (wgs84|gcj02), data-tile-attribution, data-tile-subdomains (optional),
  * data-leaflet-js/-css, data-cluster-js/-css/-theme-css. Positions in and out of this API are WGS-84
- * [lat, lon]; only the map itself works in the tiles' system. Needs coords.js (window.SFCoords).
+ * [lat, lon]; only the map itself works in the tiles' system. Needs coords.js (window.SFCoords) and
+ * load_script.js (window.SFLoad).
  *
  *   SFMap.load(el, {cluster: true}).then(function () {
  *     var m = SFMap.create(el, {center: [lat, lon], zoom: 14, cluster: true});  // or {fit: points}
@@ -16,38 +17,22 @@
 (function () {
   "use strict";
 
-  var loading = {};
-
-  function once(url, make) {
-    if (!loading[url]) loading[url] = new Promise(make);
-    return loading[url];
-  }
-
-  function loadScript(url) {
-    return once(url, function (resolve, reject) {
-      var s = document.createElement("script");
-      s.src = url;
-      s.async = true;
-      s.onload = resolve;
-      s.onerror = function () {
-        delete loading[url];
-        reject(new Error("could not load " + url));
-      };
-      document.head.appendChild(s);
-    });
-  }
+  var stylesheets = {};
 
   function loadCss(url) {
-    return once(url, function (resolve) {
-      var l = document.createElement("link");
-      l.rel = "stylesheet";
-      l.href = url;
-      // A missing stylesheet makes the map plainer, not unusable: never block on it.
-      l.onload = l.onerror = function () {
-        resolve();
-      };
-      document.head.appendChild(l);
-    });
+    if (!stylesheets[url]) {
+      stylesheets[url] = new Promise(function (resolve) {
+        var l = document.createElement("link");
+        l.rel = "stylesheet";
+        l.href = url;
+        // A missing stylesheet makes the map plainer, not unusable: never block on it.
+        l.onload = l.onerror = function () {
+          resolve();
+        };
+        document.head.appendChild(l);
+      });
+    }
+    return stylesheets[url];
   }
 
   function settings(el) {
@@ -73,7 +58,7 @@
     var wantCluster = !!(opts && opts.cluster);
     var ready = Promise.all([
       loadCss(cfg.leafletCss),
-      window.L ? Promise.resolve() : loadScript(cfg.leafletJs),
+      window.L ? Promise.resolve() : window.SFLoad.script(cfg.leafletJs),
     ]);
     if (!wantCluster) return ready;
     return ready.then(function () {
@@ -81,7 +66,7 @@
       return Promise.all([
         loadCss(cfg.clusterCss),
         loadCss(cfg.clusterThemeCss),
-        loadScript(cfg.clusterJs),
+        window.SFLoad.script(cfg.clusterJs),
       ]);
     });
   }

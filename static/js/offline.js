@@ -7,7 +7,7 @@
   "use strict";
 
   var box = document.getElementById("offline");
-  if (!box || !window.Promise) return;
+  if (!box || !window.Promise || !window.SFLoad) return;
   var cfg = box.dataset;
   var note = document.getElementById("offline-note");
   // Kept stations younger than this, covering every station just shown, are not fetched again.
@@ -17,16 +17,8 @@
   // What to do when the signal comes back: the search that fell back to the kept stations.
   var retryOnline = null;
 
-  function script(url) {
-    return new Promise(function (resolve, reject) {
-      var s = document.createElement("script");
-      s.src = url;
-      s.onload = resolve;
-      s.onerror = reject;
-      document.head.appendChild(s);
-    });
-  }
-
+  // load_script.js comes before rider.js, which loads this file.
+  var script = window.SFLoad.script;
   var ready = Promise.all([script(cfg.storeJs), script(cfg.hoursJs)]).then(function () {
     return window.SFStore;
   });

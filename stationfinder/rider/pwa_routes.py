@@ -20,10 +20,13 @@ from stationfinder.api.schemas import NEAREST_LIMIT_MAX
 from stationfinder.rider import bp, icons
 from stationfinder.rider.checkin_routes import group_choices
 
-# What the rider pages need without a network; rider.js, checkin.js and offline.js load the rest.
+# What the rider pages need without a network; the rider scripts, checkin.js and offline.js load the rest.
 STATIC_ASSETS = (
     "css/app.css",
     "css/report.css",
+    "js/load_script.js",
+    "js/rider_list.js",
+    "js/rider_filters.js",
     "js/rider.js",
     "js/coords.js",
     "js/map.js",

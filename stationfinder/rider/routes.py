@@ -21,7 +21,7 @@ SEARCH_LIMIT = 30
 
 @bp.get("/")
 def index():
-    """Show the nearest-station page; the list itself comes from the API via rider.js."""
+    """Show the nearest-station page; the list itself comes from the API via the rider scripts."""
     lang = current_lang()
     root = request.script_root
     data = {

@@ -1,4 +1,4 @@
-"""Words the rider pages show: labels for stored values, readable opening hours, strings for rider.js."""
+"""Words the rider pages show: labels for stored values, readable opening hours, the scripts' strings."""
 
 import re
 
@@ -10,7 +10,7 @@ _DAY_RANGE = re.compile(r"^(Mo|Tu|We|Th|Fr|Sa|Su)(?:-(Mo|Tu|We|Th|Fr|Sa|Su))?$")
 
 
 def page_texts() -> dict[str, str]:
-    """Return the translated strings rider.js needs; %(n)s is filled in by the script."""
+    """Return the translated strings the rider page scripts need; %(n)s is filled in by the script."""
     return {
         "locating": _("Finding your location…"),
         "loading": _("Looking for stations…"),

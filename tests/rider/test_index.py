@@ -22,9 +22,13 @@ def test_index_is_chinese_first_and_light(client):
     assert response.status_code == 200
     assert '<html lang="zh-CN">' in body
     assert "正在获取您的位置…" in body
-    # One script for the page; Leaflet, coords.js and map.js load only after the list.
-    (script,) = re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"", body)
-    assert re.fullmatch(r"/static/js/rider\.[0-9a-f]{12}\.js", script), script
+    # The page's own scripts, in the order they depend on each other; Leaflet, coords.js and map.js
+    # load only after the list.
+    scripts = re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"", body)
+    names = ["load_script", "rider_list", "rider_filters", "rider"]
+    assert len(scripts) == len(names), scripts
+    for script, name in zip(scripts, names, strict=True):
+        assert re.fullmatch(rf"/static/js/{name}\.[0-9a-f]{{12}}\.js", script), script
     assert "leaflet.js" not in re.sub(r'data-leaflet-js="[^"]+"', "", body)
     # Content-Security-Policy forbids inline scripts: the only <script> without src holds JSON.
     inline = re.findall(r"<script(?![^>]*\ssrc=)([^>]*)>", body)

@@ -1,9 +1,9 @@
 """The rider page costs at most 60 KB gzip before the map loads: a cheap data plan on a weak signal.
 
-Counted: the page, what its <link rel=stylesheet> and <script> tags load, and the scripts rider.js
-loads on every visit before the map (offline.js with its store and hours code, and the report
-list, which comes with the list). Not counted: the map (coords.js, map.js, Leaflet), which
-rider.js loads only once the list is on screen, and the service worker's precache, which the
+Counted: the page, what its <link rel=stylesheet> and <script> tags load, and the scripts the
+page's scripts load on every visit before the map (offline.js with its store and hours code, and
+the report list, which comes with the list). Not counted: the map (coords.js, map.js, Leaflet),
+which rider.js loads only once the list is on screen, and the service worker's precache, which the
 browser fetches in the background after the page has loaded.
 """
 
