@@ -134,7 +134,9 @@ def _body(path: str, digest: str, coding: str | None) -> bytes:
     with open(path, "rb") as f:
         data = f.read()
     if coding == "br":
-        return brotli.compress(data, quality=11)
+        # Quality 9, not 11: 7 % larger, but Leaflet's 147 kB take 30 ms instead of 270 ms, and the first
+        # rider to open a map on each worker waits for it.
+        return brotli.compress(data, quality=9)
     if coding == "gzip":
         return gzip.compress(data, compresslevel=9, mtime=0)
     return data

@@ -4,7 +4,10 @@ Nothing here skips: a missing chromium or Playwright fails the tests, as a broke
 rider page would.
 """
 
+import contextlib
+
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect, sync_playwright
 
 from tests.e2e.server import serve
@@ -98,9 +101,14 @@ class Phone:
         return page
 
     def close(self):
-        """Let every page finish loading (the map's scripts load late), then close the context."""
+        """Let every page finish loading (the map's scripts load late), then close the context.
+
+        The test has passed or failed by then: a page still busy after 10 s (a starved machine) is
+        closed anyway, since the server handles connections reset mid-response (server.py).
+        """
         for page in self.context.pages:
-            page.wait_for_load_state("networkidle")
+            with contextlib.suppress(PlaywrightTimeoutError):
+                page.wait_for_load_state("networkidle")
         self.context.close()
 
 
