@@ -3,9 +3,6 @@
 import csv
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from stationfinder.dashboard.data import Table
 from stationfinder.services.cells import inert
 
@@ -29,6 +26,11 @@ def to_csv(table: Table) -> bytes:
 
 def to_xlsx(table: Table, about: list[tuple[str, str]]) -> bytes:
     """Return the table as an XLSX workbook: the table's sheet, then one describing the filters."""
+    # Imported here: openpyxl holds about 8 MB, and only the few staff who export ever need it, not
+    # every worker answering riders.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = table.name[:31]
