@@ -135,6 +135,8 @@ class _Board:
         self._lock = threading.Lock()
         self.keeper: threading.Thread | None = None
         self.stop = threading.Event()
+        # Not the refresh lock: a request starting the keeper must not wait for a refresh.
+        self._keeper_lock = threading.Lock()
 
     def current(self, now: datetime) -> Snapshot:
         """Return a snapshot fresh at ``now``, or the previous one while another thread refreshes it."""
@@ -165,7 +167,7 @@ class _Board:
 
     def start_keeper(self, app: Flask) -> None:
         """Start this worker's keeper thread (once)."""
-        with self._lock:
+        with self._keeper_lock:
             if self.keeper is not None:
                 return
             self.keeper = threading.Thread(target=_keep, args=(app, self), name="busy-now", daemon=True)
