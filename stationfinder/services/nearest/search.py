@@ -1,10 +1,9 @@
 """Exact nearest-station search from an in-memory index, one per app (and so per worker).
 
-The geometry (a k-d tree on the unit sphere, re-ranked by the WGS-84 geodesic) is
-in :mod:`stationfinder.geo.sphere`. This module keeps the searchable stations as
-numpy columns and packed UTF-8 blobs rather than a Python object per station, so
-186,100 stations fit in one worker, answers without touching the database, and
-rebuilds when the stations dataset version changes (``caching.WorkerCache``).
+The geometry (a k-d tree on the unit sphere, re-ranked by the WGS-84 geodesic) is in
+:mod:`stationfinder.geo.sphere`. This module keeps the searchable stations as numpy columns and
+packed UTF-8 blobs rather than a Python object per station, so 186,100 stations fit in one worker,
+answers without the database, and rebuilds when the stations dataset version changes (``WorkerCache``).
 """
 
 import contextlib
