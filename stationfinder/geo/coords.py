@@ -22,9 +22,14 @@ _TOLERANCE_DEG = 1e-9
 _MAX_ITERATIONS = 50
 
 
+# China's bounding box as eviltransform draws it (static/js/coords.js holds the same numbers).
+_LON_MIN, _LON_MAX = 72.004, 137.8347
+_LAT_MIN, _LAT_MAX = 0.8293, 55.8271
+
+
 def out_of_china(lat: float, lon: float) -> bool:
     """Return True when GCJ-02 leaves the position untouched (the published bounding box)."""
-    return not (72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271)
+    return not (_LON_MIN <= lon <= _LON_MAX and _LAT_MIN <= lat <= _LAT_MAX)
 
 
 def _transform(x, y, m=math):
@@ -69,7 +74,7 @@ def wgs84_to_gcj02_many(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, n
     """Convert arrays of WGS-84 positions to GCJ-02 at once (as ``wgs84_to_gcj02`` does each one)."""
     lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
     dlat, dlon = _gcj_delta(lat, lon, np)
-    inside = (lon >= 72.004) & (lon <= 137.8347) & (lat >= 0.8293) & (lat <= 55.8271)
+    inside = (lon >= _LON_MIN) & (lon <= _LON_MAX) & (lat >= _LAT_MIN) & (lat <= _LAT_MAX)
     return np.where(inside, lat + dlat, lat), np.where(inside, lon + dlon, lon)
 
 
