@@ -1,32 +1,25 @@
-"""The anonymous read-only API answers without a session and without rate limiting.
+"""The anonymous read-only API answers without a session.
 
 The nearest search is the request riders make most, on weak signals, and its answer comes from
-memory. Opening and re-signing the session cookie and resolving the limiter's limits were about half
-of what the app did around it (issue 15). The views marked here read no user, write nothing and
-have no limits (riders share carrier NAT addresses), so they skip both. Anything else, including
-the staff statistics API that accepts a logged-in session, keeps the full path.
+memory. Opening and re-signing the session cookie was a large part of what the app did around it
+(issue 15). The views marked here read no user and write nothing, so they get the null session.
+They carry no rate limit either (riders share carrier NAT addresses), and limits are per view
+(``stationfinder.limiting``), so no limiter work runs for them. Anything else, including the staff
+statistics API that accepts a logged-in session, keeps the full path.
 """
 
-from flask import Flask, current_app, request
+from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, MapAdapter, Rule
-
-from stationfinder.extensions import limiter
 
 _MARK = "public_read"
 
 
 def public_read(view):
-    """Mark a view as anonymous and read-only: no session is opened and no limit applies."""
+    """Mark a view as anonymous and read-only: no session is opened for it."""
     setattr(view, _MARK, True)
     return view
-
-
-def is_public_read() -> bool:
-    """Return whether the current request goes to a view marked with :func:`public_read`."""
-    endpoint = request.endpoint
-    return endpoint is not None and getattr(current_app.view_functions.get(endpoint), _MARK, False)
 
 
 def _public_rules(app: Flask) -> MapAdapter:
@@ -60,13 +53,8 @@ class SessionInterface(SecureCookieSessionInterface):
         return self.make_null_session(app)
 
 
-@limiter.request_filter
-def _public_reads_are_not_limited() -> bool:
-    return is_public_read()
-
-
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
 
 
-__all__ = ["SessionInterface", "init_app", "is_public_read", "public_read"]
+__all__ = ["SessionInterface", "init_app", "public_read"]

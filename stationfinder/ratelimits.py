@@ -7,16 +7,11 @@ Limits live in Redis when REDIS_URL is set (shared by every gunicorn worker).
 
 import hashlib
 import hmac
-import math
 import re
-import time
 
 from flask import current_app, request
-from flask_limiter import RateLimitExceeded
-from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from stationfinder import errors
 from stationfinder.extensions import limiter
 from stationfinder.services import checkins as checkin_service
 from stationfinder.services.errors import InvalidInput
@@ -73,8 +68,12 @@ def report_device_id() -> str | None:
 
 
 def _prefix() -> str:
-    # Part of the key, not only Flask-Limiter's prefix: that one is fixed by the first app in a process.
+    # Tests that share one Redis keep their counters apart with it.
     return current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+
+
+def _address() -> str:
+    return request.remote_addr or ""
 
 
 def _keyed(value: str) -> str:
@@ -92,7 +91,7 @@ def device_key() -> str:
 def anonymous_key() -> str:
     """Return the limit key of an anonymous check-in: the requesting address at one poster."""
     token = (request.view_args or {}).get("token") or _json_body().get("token")
-    return f"{_prefix()}anon:{_keyed(repr((str(token), get_remote_address() or '')))}"
+    return f"{_prefix()}anon:{_keyed(repr((str(token), _address())))}"
 
 
 def report_device_key() -> str:
@@ -102,19 +101,19 @@ def report_device_key() -> str:
 
 def ip_key() -> str:
     """Return the limit key of the requesting address."""
-    return f"{_prefix()}ip:{_keyed(get_remote_address() or '')}"
+    return f"{_prefix()}ip:{_keyed(_address())}"
 
 
 def login_key() -> str:
     """Return the limit key of a login attempt: the requesting address with the username tried."""
     username = (request.form.get("username") or "").strip().lower()[:64]
-    return f"{_prefix()}login:{_keyed(repr((get_remote_address() or '', username)))}"
+    return f"{_prefix()}login:{_keyed(repr((_address(), username)))}"
 
 
 def _visit_limits(kind: str, device_id, device_key, anonymous_key) -> tuple:
     """Return the limits of check-ins or reports: per device, per address without a device id, per address."""
     name = kind.upper()
-    per_device = limiter.shared_limit(
+    per_device = limiter.limit(
         lambda: current_app.config[f"RATELIMIT_{name}_DEVICE"],
         scope=f"{kind}-device",
         key_func=device_key,
@@ -122,14 +121,14 @@ def _visit_limits(kind: str, device_id, device_key, anonymous_key) -> tuple:
         exempt_when=lambda: device_id() is None,
     )
     # Without a device id nothing dedupes a visit, so these are what one script could inflate.
-    anonymous = limiter.shared_limit(
+    anonymous = limiter.limit(
         lambda: current_app.config[f"RATELIMIT_{name}_ANONYMOUS"],
         scope=f"{kind}-anonymous",
         key_func=anonymous_key,
         exempt_when=lambda: device_id() is not None,
     )
     # A generous backstop per address.
-    per_address = limiter.shared_limit(
+    per_address = limiter.limit(
         lambda: current_app.config[f"RATELIMIT_{name}_IP"], scope=f"{kind}-ip", key_func=ip_key
     )
     return per_device, anonymous, per_address
@@ -141,7 +140,7 @@ checkin_device_limit, checkin_anonymous_limit, checkin_ip_limit = _visit_limits(
 report_device_limit, report_anonymous_limit, report_ip_limit = _visit_limits(
     "report", report_device_id, report_device_key, ip_key
 )
-code_lookup_limit = limiter.shared_limit(
+code_lookup_limit = limiter.limit(
     lambda: current_app.config["RATELIMIT_CHECKIN_IP"], scope="code-lookup", key_func=ip_key
 )
 # Counts failures only: every attempt is counted before the password is checked, and a success
@@ -149,14 +148,14 @@ code_lookup_limit = limiter.shared_limit(
 # check atomic in Redis, so parallel guesses cannot all pass before the first one is counted.
 # Once one account is being guessed from an address, even the right password waits.
 login_limit = limiter.limit(
-    lambda: current_app.config["RATELIMIT_LOGIN"], key_func=login_key, methods=["POST"]
+    lambda: current_app.config["RATELIMIT_LOGIN"], key_func=login_key, methods=("POST",)
 )
 # Only failures count across usernames: one address trying many accounts is stopped, while the
 # staff of a station behind one NAT address can still log in one after another.
 login_address_limit = limiter.limit(
     lambda: current_app.config["RATELIMIT_LOGIN_IP"],
     key_func=ip_key,
-    methods=["POST"],
+    methods=("POST",),
     deduct_when=lambda response: response.status_code != 302,
 )
 
@@ -166,18 +165,7 @@ def forget_login_failures() -> None:
 
     The per-address count stays: one valid account must not wipe out the guesses made at others.
     """
-    key = login_key()
-    for current in limiter.current_limits:
-        if key in current.request_args:
-            limiter.limiter.clear(current.limit, *current.request_args)
-
-
-def too_many_requests(error: RateLimitExceeded):
-    """Answer a breached limit through the common error path, telling the client when to retry."""
-    current = limiter.current_limit
-    if current is not None:
-        error.retry_after = max(1, math.ceil(current.reset_at - time.time()))
-    return errors.handle_http_exception(error)
+    login_limit.clear()
 
 
 __all__ = [
@@ -195,5 +183,4 @@ __all__ = [
     "report_device_id",
     "report_device_limit",
     "report_ip_limit",
-    "too_many_requests",
 ]

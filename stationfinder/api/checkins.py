@@ -15,7 +15,6 @@ from stationfinder.ratelimits import (
     checkin_anonymous_limit,
     checkin_device_limit,
     checkin_ip_limit,
-    too_many_requests,
 )
 from stationfinder.services import checkins as checkin_service
 from stationfinder.services.errors import Closed, Forbidden, Gone, InvalidInput
@@ -28,7 +27,6 @@ blp = Blueprint(
     description="Check-ins: one honest count per visit. Devices are known only by a keyed hash that "
     "changes every local day; IP, user agent and coordinates are never stored.",
 )
-blp.register_error_handler(429, too_many_requests)
 
 
 class CheckinIn(Schema):

@@ -24,7 +24,6 @@ from stationfinder.ratelimits import (
     report_anonymous_limit,
     report_device_limit,
     report_ip_limit,
-    too_many_requests,
 )
 from stationfinder.services import errors
 from stationfinder.services import reports as report_service
@@ -40,7 +39,6 @@ blp = Blueprint(
     "id: only a keyed hash that changes every local day. A report is not an emergency service: call 110, "
     "119 or 120.",
 )
-blp.register_error_handler(429, too_many_requests)
 
 CREATE_ENDPOINT = "reports.create_report"
 FORM = "multipart/form-data"

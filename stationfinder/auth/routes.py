@@ -1,14 +1,12 @@
 """Routes of the auth blueprint: log in, log out, and the staff navigation they share."""
 
 import math
-import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 from flask_wtf.csrf import CSRFError
@@ -16,7 +14,8 @@ from flask_wtf.csrf import CSRFError
 from stationfinder import errors
 from stationfinder.auth import bp
 from stationfinder.auth.forms import LoginForm, PasswordForm
-from stationfinder.extensions import db, limiter, login
+from stationfinder.extensions import db, login
+from stationfinder.limiting import RateLimitExceeded
 from stationfinder.models import Role
 from stationfinder.ratelimits import forget_login_failures, login_address_limit, login_limit
 from stationfinder.services import accounts
@@ -70,8 +69,7 @@ def login_page():
 @bp.errorhandler(RateLimitExceeded)
 def too_many_logins(error):
     """Answer a throttled login with the login page and a wait time."""
-    reset_at = limiter.current_limit.reset_at if limiter.current_limit else time.time() + 60
-    seconds = max(1, math.ceil(reset_at - time.time()))
+    seconds = error.retry_after
     form = LoginForm(formdata=None)
     html = render_template(
         "auth/login.html",

@@ -6,15 +6,11 @@ paths under /open311/v2, leaving every other path to the site's error path (``st
 """
 
 import logging
-import math
-import time
 
 from flask import request
-from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
 from stationfinder import errors as site_errors
-from stationfinder.extensions import limiter
 from stationfinder.open311 import PREFIX, formats
 
 log = logging.getLogger(__name__)
@@ -54,14 +50,6 @@ def handle_http_exception(error: HTTPException):
     return error_response(error.code or 500, describe(error), error.get_headers())
 
 
-def handle_rate_limit(error: RateLimitExceeded):
-    """Answer a breached limit in the spec's form, telling the client when to retry."""
-    current = limiter.current_limit
-    if current is not None:
-        error.retry_after = max(1, math.ceil(current.reset_at - time.time()))
-    return handle_http_exception(error)
-
-
 def handle_unexpected(error: Exception):
     """Log an unexpected error and answer a 500 in the spec's form, without a traceback."""
     log.exception("unhandled error", exc_info=error)
@@ -77,7 +65,6 @@ def handle_routing_error(error: HTTPException):
 
 def init(bp) -> None:
     """Register the spec's error form on the blueprint, and on the app for its unknown paths and methods."""
-    bp.register_error_handler(RateLimitExceeded, handle_rate_limit)
     bp.register_error_handler(HTTPException, handle_http_exception)
     bp.register_error_handler(Exception, handle_unexpected)
     for error in (NotFound, MethodNotAllowed):
