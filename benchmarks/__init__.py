@@ -12,4 +12,5 @@ REGISTRY: list[str] = [
     "checkins",
     "stats",
     "coverage",
+    "instructions",
 ]
