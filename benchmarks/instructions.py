@@ -34,7 +34,7 @@ from pathlib import Path
 
 from benchmarks import harness
 from benchmarks.harness import Database
-from benchmarks.nearest import NATIONAL_STATIONS, _point, fill
+from benchmarks.nearest import NATIONAL_STATIONS, _point, fill, worker
 
 HEADING = "## Nearest search in instructions (issue 15)"
 WARM_QUERIES = 400
@@ -43,30 +43,7 @@ PHASES = ("plain", "bare", "nearest")
 
 def child(database: list, requests: int) -> dict:
     """Answer the benchmark's queries once, then run each phase's loop through ``functools.reduce``."""
-    from flask import Flask, request
-
-    from stationfinder import create_app
-
-    database = Database(*database)
-    app = create_app(
-        {
-            "DATABASE_URL": database.url,
-            "SQLALCHEMY_ENGINE_OPTIONS": database.engine_options,
-            "SECRET_KEY": "benchmark-secret-0123456789abcdef",
-        }
-    )
-    canned: dict[bytes, dict] = {}
-
-    @app.get("/bench/bare")
-    def bare():
-        return canned[request.query_string]
-
-    plain = Flask("bare")
-
-    @plain.get("/bench/bare")
-    def plain_bare():
-        return canned[request.query_string]
-
+    app, plain, canned = worker(Database(*database))
     client, plain_client = app.test_client(), plain.test_client()
     rng = random.Random(11)  # the nearest benchmark's queries
     urls = []

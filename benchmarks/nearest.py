@@ -123,39 +123,46 @@ def fill(database: Database, n: int) -> float:
     return time.perf_counter() - start
 
 
+def worker(database: Database):
+    """Return a worker's app, a plain Flask app, and the canned answers both give at ``/bench/bare``.
+
+    The plain app is the issue 15 yardstick: no extensions, no hooks and no config, answering the
+    same dict from the same canned answers.
+    """
+    from flask import Flask, request
+
+    from stationfinder import create_app
+
+    app = create_app(
+        {
+            "DATABASE_URL": database.url,
+            "SQLALCHEMY_ENGINE_OPTIONS": database.engine_options,
+            "SECRET_KEY": "benchmark-secret-0123456789abcdef",
+        }
+    )
+    canned: dict[bytes, dict] = {}
+
+    def bare():
+        return canned[request.query_string]
+
+    plain = Flask("bare")
+    for target in (app, plain):
+        target.add_url_rule("/bench/bare", "bench_bare", bare)
+    return app, plain, canned
+
+
 def child(database: list, queries: int, scans: int) -> dict:
     """Measure one worker: first answer, latency against a bare route, memory, brute-force ratio."""
     database = Database(*database)
     import_start = time.perf_counter()
-    from flask import Flask, request
     from geopy.distance import geodesic
 
-    from stationfinder import create_app
     from stationfinder.api.schemas import NearestQuery
     from stationfinder.services.nearest import search as nearest_service
 
     import_s = time.perf_counter() - import_start
-    config = {
-        "DATABASE_URL": database.url,
-        "SQLALCHEMY_ENGINE_OPTIONS": database.engine_options,
-        "SECRET_KEY": "benchmark-secret-0123456789abcdef",
-    }
     start = time.perf_counter()
-    app = create_app(config)
-    canned: dict[bytes, dict] = {}
-
-    @app.get("/bench/bare")
-    def bare():
-        return canned[request.query_string]
-
-    # The issue 15 yardstick: a Flask app with no extensions, no hooks and no config, answering the
-    # same dict from the same canned answers.
-    plain = Flask("bare")
-
-    @plain.get("/bench/bare")
-    def plain_bare():
-        return canned[request.query_string]
-
+    app, plain, canned = worker(database)
     plain_client = plain.test_client()
     client = app.test_client()
     first = client.get("/api/v1/stations/nearest?lat=26.58&lon=106.71")
