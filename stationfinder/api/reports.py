@@ -73,7 +73,7 @@ def _raise(exc: errors.DomainError, table: dict):
 
 @blp.url_value_preprocessor
 def _room_for_a_photo(endpoint, _values):
-    # Runs before every before_request function, the rate limiter's too, whose keys read the form.
+    # Runs before every before_request function and the view's rate limits, whose keys read the form.
     if endpoint == CREATE_ENDPOINT and request.mimetype == FORM:
         request.max_content_length = photos.MAX_BYTES + _FORM_ROOM
 
