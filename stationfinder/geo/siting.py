@@ -18,8 +18,6 @@ from typing import Any
 
 import numpy as np
 import shapely
-from scipy import sparse
-from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
 from stationfinder.geo import cells
@@ -73,6 +71,9 @@ def _candidates(demand_cells: list[str], radius_m: float, within: BaseGeometry |
 
 def _reach(cand_lat, cand_lon, dem_lat, dem_lon, radius_m: float):
     """Return (candidate, demand, metres) for every pair whose centres lie within ``radius_m``."""
+    # SciPy costs a worker about 30 MB once imported; only district staff's site suggestions need it.
+    from scipy.spatial import cKDTree
+
     # The unit sphere shortens every path by at least K_MIN, so this chord bounds the search safely.
     tree = cKDTree(unit_vectors(dem_lat, dem_lon))
     pairs = cKDTree(unit_vectors(cand_lat, cand_lon)).sparse_distance_matrix(
@@ -119,6 +120,7 @@ def suggest(
     cand_lat, cand_lon = cells.centres(candidates)
     dem_lat, dem_lon = cells.centres(demand_cells)
     i, j, metres = _reach(cand_lat, cand_lon, dem_lat, dem_lon, float(radius_m))
+    from scipy import sparse  # as in _reach: imported on first use
 
     shape = (len(candidates), len(demand_cells))
     covers = sparse.csr_matrix((np.ones(len(i), dtype=np.int64), (i, j)), shape=shape)

@@ -98,6 +98,49 @@ def test_ties_come_back_by_tiebreak_and_all_count():
     assert set(top[4:]) <= set(range(8))
 
 
+def test_a_ring_of_equally_far_points_is_settled_by_a_radius_search():
+    """The tree's first candidates cannot prove the cut, since every point of the ring ties with the fifth."""
+    ring = 300
+    azimuths = np.linspace(0.0, 360.0, ring, endpoint=False)
+    lons, lats, _ = sphere.GEOD.fwd(np.full(ring, 106.7), np.full(ring, 26.5), azimuths, np.full(ring, 900.0))
+    far = random_points(np.random.default_rng(5), 200, lat=(27.0, 30.0), lon=(104.0, 110.0))
+    points = np.vstack((np.column_stack((lats, lons)), far))
+    index = build(points)
+    radii = []
+    ball = sphere._Tree.ball
+
+    def counted(tree, radius):
+        radii.append(radius)
+        return ball(tree, radius)
+
+    sphere._Tree.ball = counted
+    try:
+        top, metres = index.search(26.5, 106.7, 5)
+    finally:
+        sphere._Tree.ball = ball
+    assert len(radii) == 1
+    assert np.allclose(metres, 900.0, atol=1e-6)
+    assert set(top.tolist()) <= set(range(ring))
+    assert_exact(index, points, 26.5, 106.7, 5)
+
+
+@pytest.mark.parametrize("mask", [0, 1])
+@pytest.mark.parametrize("radius_km", [0.5, 3.0, 40.0, 30_000.0])
+def test_radius_search_finds_every_point_within_the_radius(mask, radius_km):
+    """It asks for 64, 256, … neighbours until one lies outside: a dense city takes several rounds."""
+    rng = np.random.default_rng(6)
+    points = random_points(rng, 3000, lat=(26.45, 26.55), lon=(106.65, 106.75))
+    masks = rng.integers(0, 2, len(points)).astype(np.int32)
+    index = build(points, masks)
+    v = sphere.unit_vector(26.5, 106.7)
+    radius = sphere.chord(radius_km * 1000 / sphere.K_MIN)
+    found = sphere._Tree(index, v, mask).ball(radius)
+    chords = np.linalg.norm(index.vectors - v, axis=1)
+    expected = np.flatnonzero((chords <= radius) & ((masks & mask) == mask))
+    assert sorted(found.tolist()) == expected.tolist()
+    assert found.dtype == np.int64
+
+
 @pytest.mark.parametrize("scan_max", [0, 100_000])
 def test_mask_filter_by_tree_and_by_scan(monkeypatch, scan_max):
     monkeypatch.setattr(sphere, "SCAN_MAX", scan_max)
