@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from stationfinder.amenities import to_mask
 from stationfinder.caching import WorkerCache
+from stationfinder.db import unmapped
 from stationfinder.extensions import db
 from stationfinder.geo.coords import wgs84_to_gcj02_many
 from stationfinder.geo.sphere import SphereIndex
@@ -116,7 +117,7 @@ class StationIndex:
         Rows stream in chunks straight into compact columns, so the build never holds them all as objects.
         """
         started = time.perf_counter()
-        with db.engine.connect() as conn:
+        with db.engine.connect() as conn, unmapped(conn):
             result = conn.execution_options(yield_per=_CHUNK).execute(
                 sa.select(*_COLUMNS).where(Station.status != StationStatus.CLOSED.value).order_by(Station.id)
             )
