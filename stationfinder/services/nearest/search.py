@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
+import orjson
 import sqlalchemy as sa
 
 from stationfinder.amenities import to_mask
@@ -49,8 +50,10 @@ _NUMERIC = {
 # Small chunks keep the build's transient memory (row objects) small.
 _CHUNK = 1_000
 _OPEN = StationStatus.OPEN.value
-# Riders near each other get the same stations; keep that many shaped (about 3.5 KB each).
-_CACHE_SIZE = 512
+# Shaped stations kept per worker, as their JSON (about 1.5 KB each, 18 MB in all): as many as a
+# province the size of Guizhou has. Shaping one (its five route links above all) costs ten times
+# reading it back, and riders keep asking about the stations around them.
+_CACHE_SIZE = 12_288
 
 _COLUMNS = (
     Station.id,
@@ -100,8 +103,8 @@ class StationIndex:
     access: Categories
     points: SphereIndex
     build_seconds: float = 0.0
-    # Shaped stations recently answered, oldest first (a dict keeps insertion order).
-    _cache: dict = field(default_factory=dict, repr=False)
+    # Shaped stations recently answered, as JSON, oldest first (a dict keeps insertion order).
+    _cache: dict[int, bytes] = field(default_factory=dict, repr=False)
     _open: _OpenSet | None = field(default=None, repr=False)
     _open_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -253,23 +256,25 @@ class StationIndex:
         return (found if rows is None else rows[found]), metres
 
     def answer(self, rows: np.ndarray, metres: np.ndarray, local: datetime) -> list[dict]:
-        """Return the API's station objects for ``rows`` (their nested values are shared: do not mutate)."""
+        """Return the API's station objects for ``rows``, each a new dict of its own."""
         rows_l = rows.tolist()
         cache = self._cache
-        fixed = {i: cache.get(i) for i in rows_l}
-        missing = [i for i, found in fixed.items() if found is None]
+        kept = {i: cache.get(i) for i in rows_l}
+        shaped = {}
+        missing = [i for i, found in kept.items() if found is None]
         if missing:
-            for i, shaped in zip(missing, self._shape(missing), strict=True):
-                fixed[i] = shaped
+            for i, station in zip(missing, self._shape(missing), strict=True):
+                shaped[i] = station
                 if len(cache) >= _CACHE_SIZE:
                     try:
                         del cache[next(iter(cache))]
                     except (KeyError, RuntimeError, StopIteration):  # another thread evicted at the same time
                         cache.clear()
-                cache[i] = shaped
+                # orjson's bytes keep its whole output buffer (about 4.4 KB here): keep an exact copy.
+                cache[i] = memoryview(orjson.dumps(station)).tobytes()
         out = []
         for i, distance in zip(rows_l, metres.tolist(), strict=True):
-            station = dict(fixed[i])
+            station = shaped[i] if i in shaped else orjson.loads(kept[i])
             station["distance_m"] = round(distance, 1)
             station.update(stations.open_state(station["status"], station["opening_hours"], local))
             out.append(station)
@@ -368,7 +373,7 @@ def nearest(
         skip=levels.full if not_full else None,
     )
     found = index.answer(top, metres, local)
-    # answer() gives each request its own top-level dicts, so adding a key shares nothing.
+    # answer() gives each request dicts of its own, so adding a key shares nothing.
     for station, code in zip(found, levels.codes[top].tolist(), strict=True):
         station["busy"] = busy.LEVELS[code]
     return found

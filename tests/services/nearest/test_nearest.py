@@ -1,5 +1,6 @@
 """The nearest search: exact against a brute-force geopy oracle, filters, and refresh on writes."""
 
+import copy
 import random
 from datetime import UTC, datetime
 
@@ -223,6 +224,27 @@ def test_index_answer_matches_to_dict(ctx):
     assert set(full) - set(found) == {"phone", "seats", "area_m2", "last_verified_at"}
     assert found == {key: full[key] for key in found}
     assert found["access"] == "members" and found["is_demo"] is True
+
+
+def test_stations_answered_again_come_back_equal_and_each_answer_owns_its_dicts(ctx, monkeypatch):
+    monkeypatch.setattr(nearest, "_CACHE_SIZE", 3)
+    insert(random_stations(random.Random(2), 60))
+    first = nearest.nearest(26.58, 106.71, limit=2, now=MONDAY_10_LOCAL)
+    index = nearest.get_index()
+    # Kept as JSON: a dict per station would hold twice the memory.
+    assert len(index._cache) == 2 and all(isinstance(v, bytes) for v in index._cache.values())
+    expected = copy.deepcopy(first)
+    first[0]["nav"]["amap"] = "changed"
+    first[0]["amenities"].append("changed")
+    first[1]["name"] = "changed"
+    again = nearest.nearest(26.58, 106.71, limit=2, now=MONDAY_10_LOCAL)
+    assert again == expected
+    assert nearest.nearest(26.58, 106.71, limit=2, now=MONDAY_22_LOCAL)[0]["open_now"] == stations.open_at(
+        expected[0]["status"], expected[0]["opening_hours"], MONDAY_22_LOCAL.astimezone(stations.local_zone())
+    )
+    # More stations than it may keep: the oldest make room.
+    nearest.nearest(27.30, 105.29, limit=5, now=MONDAY_10_LOCAL)
+    assert len(index._cache) == 3
 
 
 def test_index_is_columnar(ctx):
