@@ -55,8 +55,8 @@ def child(database: list, requests: int) -> dict:
     for qs in urls[:20]:
         client.get("/bench/bare?" + qs)
         plain_client.get("/bench/bare?" + qs)
-    # Queries the warm-up answered 300 queries ago: their stations left the shaped cache, as in
-    # the nearest benchmark, whose queries are spread over China.
+    # Queries the warm-up answered: their stations come from the worker's kept shaped JSON, as in
+    # the nearest benchmark's timed loop.
     measured = urls[100 : 100 + requests]
     targets = {
         "plain": (plain_client, "/bench/bare?"),
