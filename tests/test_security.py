@@ -76,3 +76,58 @@ def test_staff_pages_are_never_cached(app, client):
         assert response.status_code < 500, path
         assert response.headers.get("Cache-Control") == "private, no-store", path
     assert client.post("/logout").headers.get("Cache-Control") == "private, no-store"
+
+
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+    "Referrer-Policy",
+    "Permissions-Policy",
+)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/api/v1/stations/nearest?lat=26.58&lon=106.71",
+        "/api/v1/stations/nearest?lat=999&lon=0",  # problem+json
+        "/api/v1/stations/999999",
+        "/no-such-page",
+        "/sw.js",
+        "/login",
+    ],
+)
+def test_every_answer_carries_each_security_header_once(client, path):
+    response = client.get(path)
+    assert response.status_code < 500, path
+    for name in SECURITY_HEADERS:
+        assert len(response.headers.getlist(name)) == 1, (path, name)
+
+
+def test_a_view_keeps_its_own_headers_and_gets_the_missing_ones(app_factory):
+    app = app_factory()
+
+    @app.route("/own-headers")
+    def own_headers():
+        return "", 204, {"Content-Security-Policy": "default-src 'none'", "x-frame-options": "SAMEORIGIN"}
+
+    response = app.test_client().get("/own-headers")
+    assert response.headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in response.headers  # development
+
+
+def test_production_adds_hsts(app_factory):
+    app = app_factory(APP_ENV="production", SESSION_COOKIE_SECURE=True)
+    response = app.test_client().get("/api/v1/stations/nearest?lat=26.58&lon=106.71")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_a_staff_view_keeps_its_own_cache_policy(app, client):
+    # The hook adds it where a staff view said nothing, and never a second one.
+    response = client.get("/login")
+    assert response.headers.getlist("Cache-Control") == ["private, no-store"]
+    assert client.get("/").headers.get("Cache-Control") != "private, no-store"
