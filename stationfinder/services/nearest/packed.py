@@ -4,12 +4,20 @@ A Python str costs 50-80 bytes of overhead; at 186,100 stations times a few text
 that is tens of megabytes per worker, which these columns avoid.
 """
 
+import contextlib
+import ctypes
 from array import array
 from itertools import accumulate, islice
 
 import numpy as np
 
 _MAX_BLOB = 2**32 - 1
+
+
+def release_freed_memory() -> None:
+    """Hand memory freed by a build back to the OS (glibc keeps it otherwise), so workers stay small."""
+    with contextlib.suppress(AttributeError, OSError):  # not glibc: nothing to do
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 class PackedStrings:

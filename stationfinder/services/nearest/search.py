@@ -6,8 +6,6 @@ packed UTF-8 blobs rather than a Python object per station, so 186,100 stations 
 answers without the database, and rebuilds when the stations dataset version changes (``WorkerCache``).
 """
 
-import contextlib
-import ctypes
 import threading
 import time
 from array import array
@@ -26,17 +24,11 @@ from stationfinder.geo.coords import wgs84_to_gcj02_many
 from stationfinder.geo.sphere import SphereIndex
 from stationfinder.models import Station, StationStatus
 from stationfinder.services import busy
-from stationfinder.services.nearest.packed import Categories, PackedStrings
+from stationfinder.services.nearest.packed import Categories, PackedStrings, release_freed_memory
 from stationfinder.services.stations import lookup as stations
 
 # One index per app, its version checked at most every INDEX_REFRESH_SECONDS.
 INDEX = WorkerCache("station_index", maxsize=1, refresh_seconds="INDEX_REFRESH_SECONDS")
-
-
-def _release_freed_memory() -> None:
-    """Hand memory freed by a build back to the OS (glibc keeps it otherwise), so workers stay small."""
-    with contextlib.suppress(AttributeError, OSError):  # not glibc: nothing to do
-        ctypes.CDLL(None).malloc_trim(0)
 
 
 # Numeric columns: (array typecode while filling, numpy dtype once built).
@@ -175,7 +167,7 @@ class StationIndex:
                 columns["lat"], columns["lon"], tiebreak=columns["ids"], masks=columns["masks"]
             ),
         )
-        _release_freed_memory()
+        release_freed_memory()
         return index
 
     @classmethod
