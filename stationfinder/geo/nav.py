@@ -18,8 +18,6 @@ The marker (pin) links stay as ``*_marker``: the fallback for a client that cann
 route, such as a desktop browser, where Amap's riding mode does not work.
 """
 
-from functools import lru_cache
-
 from stationfinder.geo.coords import wgs84_to_gcj02
 
 AMAP_ROUTE = "https://uri.amap.com/navigation"
@@ -41,9 +39,12 @@ _AMAP_NAME = str.maketrans({",": "，"})
 _BAIDU_NAME = str.maketrans({"|": "｜"})
 
 
-@lru_cache(maxsize=8192)
 def _q(text: str) -> str:
-    """Percent-encode a query value (cached: the same station names come back again and again)."""
+    """Percent-encode a query value.
+
+    Not memoised: the nearest search keeps its shaped stations, links included, so a name comes
+    here again only once its station has left that cache.
+    """
     return (text or "").encode().decode("latin-1").translate(_PCT)
 
 
