@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
-import orjson
 import sqlalchemy as sa
 
 from stationfinder.amenities import to_mask
@@ -24,6 +23,7 @@ from stationfinder.geo.coords import wgs84_to_gcj02_many
 from stationfinder.geo.sphere import SphereIndex
 from stationfinder.models import Station, StationStatus
 from stationfinder.services import busy
+from stationfinder.services.nearest.kept import KeptStations
 from stationfinder.services.nearest.packed import Categories, PackedStrings, release_freed_memory
 from stationfinder.services.stations import lookup as stations
 
@@ -42,10 +42,8 @@ _NUMERIC = {
 # Small chunks keep the build's transient memory (row objects) small.
 _CHUNK = 1_000
 _OPEN = StationStatus.OPEN.value
-# Shaped stations kept per worker, as their JSON (about 1.5 KB each, 18 MB in all): as many as a
-# province the size of Guizhou has. Shaping one (its five route links above all) costs ten times
-# reading it back, and riders keep asking about the stations around them.
-_CACHE_SIZE = 12_288
+# Shaped stations kept per worker (about 18 MB): as many as a province the size of Guizhou has.
+_KEPT = 12_288
 
 _COLUMNS = (
     Station.id,
@@ -95,8 +93,8 @@ class StationIndex:
     access: Categories
     points: SphereIndex
     build_seconds: float = 0.0
-    # Shaped stations recently answered, as JSON, oldest first (a dict keeps insertion order).
-    _cache: dict[int, bytes] = field(default_factory=dict, repr=False)
+    # Shaped stations recently answered, as JSON.
+    kept: KeptStations = field(default_factory=lambda: KeptStations(_KEPT), repr=False)
     _open: _OpenSet | None = field(default=None, repr=False)
     _open_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -250,23 +248,16 @@ class StationIndex:
     def answer(self, rows: np.ndarray, metres: np.ndarray, local: datetime) -> list[dict]:
         """Return the API's station objects for ``rows``, each a new dict of its own."""
         rows_l = rows.tolist()
-        cache = self._cache
-        kept = {i: cache.get(i) for i in rows_l}
-        shaped = {}
-        missing = [i for i, found in kept.items() if found is None]
+        kept = self.kept
+        found = {i: kept.get(i) for i in rows_l}
+        missing = [i for i, station in found.items() if station is None]
         if missing:
             for i, station in zip(missing, self._shape(missing), strict=True):
-                shaped[i] = station
-                if len(cache) >= _CACHE_SIZE:
-                    try:
-                        del cache[next(iter(cache))]
-                    except (KeyError, RuntimeError, StopIteration):  # another thread evicted at the same time
-                        cache.clear()
-                # orjson's bytes keep its whole output buffer (about 4.4 KB here): keep an exact copy.
-                cache[i] = memoryview(orjson.dumps(station)).tobytes()
+                kept.put(i, station)
+                found[i] = station
         out = []
         for i, distance in zip(rows_l, metres.tolist(), strict=True):
-            station = shaped[i] if i in shaped else orjson.loads(kept[i])
+            station = found[i]
             station["distance_m"] = round(distance, 1)
             station.update(stations.open_state(station["status"], station["opening_hours"], local))
             out.append(station)

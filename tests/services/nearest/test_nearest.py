@@ -227,24 +227,25 @@ def test_index_answer_matches_to_dict(ctx):
 
 
 def test_stations_answered_again_come_back_equal_and_each_answer_owns_its_dicts(ctx, monkeypatch):
-    monkeypatch.setattr(nearest, "_CACHE_SIZE", 3)
+    monkeypatch.setattr(nearest, "_KEPT", 3)
     insert(random_stations(random.Random(2), 60))
     first = nearest.nearest(26.58, 106.71, limit=2, now=MONDAY_10_LOCAL)
     index = nearest.get_index()
-    # Kept as JSON: a dict per station would hold twice the memory.
-    assert len(index._cache) == 2 and all(isinstance(v, bytes) for v in index._cache.values())
+    assert len(index.kept) == 2
     expected = copy.deepcopy(first)
     first[0]["nav"]["amap"] = "changed"
     first[0]["amenities"].append("changed")
     first[1]["name"] = "changed"
     again = nearest.nearest(26.58, 106.71, limit=2, now=MONDAY_10_LOCAL)
     assert again == expected
-    assert nearest.nearest(26.58, 106.71, limit=2, now=MONDAY_22_LOCAL)[0]["open_now"] == stations.open_at(
-        expected[0]["status"], expected[0]["opening_hours"], MONDAY_22_LOCAL.astimezone(stations.local_zone())
-    )
-    # More stations than it may keep: the oldest make room.
+    # What is kept does not depend on the hour: the open state is worked out for each answer.
+    late = nearest.nearest(26.58, 106.71, limit=2, now=MONDAY_22_LOCAL)
+    local = MONDAY_22_LOCAL.astimezone(stations.local_zone())
+    expected_open = [stations.open_at(s["status"], s["opening_hours"], local) for s in late]
+    assert [s["open_now"] for s in late] == expected_open
+    # More stations than it may keep: the least recently answered make room.
     nearest.nearest(27.30, 105.29, limit=5, now=MONDAY_10_LOCAL)
-    assert len(index._cache) == 3
+    assert len(index.kept) == 3
 
 
 def test_index_is_columnar(ctx):
