@@ -120,7 +120,7 @@ def suggest(
     cand_lat, cand_lon = cells.centres(candidates)
     dem_lat, dem_lon = cells.centres(demand_cells)
     i, j, metres = _reach(cand_lat, cand_lon, dem_lat, dem_lon, float(radius_m))
-    from scipy import sparse  # as in _reach: imported on first use
+    from scipy import sparse  # imported on first use, as in _reach (30 MB a worker)
 
     shape = (len(candidates), len(demand_cells))
     covers = sparse.csr_matrix((np.ones(len(i), dtype=np.int64), (i, j)), shape=shape)

@@ -4,6 +4,7 @@ The geometry (a k-d tree on the unit sphere, re-ranked by the WGS-84 geodesic) i
 :mod:`stationfinder.geo.sphere`. This module keeps the searchable stations as numpy columns and
 packed UTF-8 blobs rather than a Python object per station, so 186,100 stations fit in one worker,
 answers without the database, and rebuilds when the stations dataset version changes (``WorkerCache``).
+The stations it has shaped for answers are kept as JSON (:mod:`stationfinder.services.nearest.kept`).
 """
 
 import threading
